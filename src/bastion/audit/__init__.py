@@ -1,0 +1,1 @@
+"""Hash-chained, append-only audit trail of every change and every sensitive read."""

@@ -1,0 +1,1 @@
+"""Users, roles and permissions, MFA, API tokens, the organisation tree and dual-control requests."""

@@ -1,0 +1,1 @@
+"""Shared base: request context, branch scoping, business calendars, errors, pagination, probes."""

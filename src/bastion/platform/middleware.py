@@ -1,0 +1,47 @@
+"""Request id and source address for every request, bound into logs and audit events."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+
+import structlog
+from django.http import HttpRequest, HttpResponse
+
+from bastion.platform.context import RequestContext, reset_context, set_context
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The peer address; behind a proxy the server is configured to set REMOTE_ADDR correctly."""
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+class RequestContextMiddleware:
+    """Assign a request id (or accept a well-formed incoming one) and expose it on the response."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        channel = "api" if request.path.startswith("/api/") else "web"
+        token = set_context(
+            RequestContext(
+                request_id=request_id,
+                source_ip=client_ip(request),
+                user_agent=request.headers.get("User-Agent", "")[:200],
+                channel=channel,
+            )
+        )
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            structlog.contextvars.unbind_contextvars("request_id")
+            reset_context(token)
+        response["X-Request-ID"] = request_id
+        return response

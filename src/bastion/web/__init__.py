@@ -1,0 +1,1 @@
+"""The console: base templates, static assets, navigation, login."""
