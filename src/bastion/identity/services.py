@@ -13,7 +13,7 @@ from bastion.identity.choices import ApprovalStatus
 from bastion.identity.models import ApiToken, ApprovalRequest, Branch, Role, User
 from bastion.platform.scoping import Principal, scoped
 
-TOKEN_PREFIX = "bst"
+TOKEN_PREFIX = "bst"  # noqa: S105  (a public marker, not a secret)
 
 
 def token_digest(secret: str) -> str:

@@ -16,11 +16,12 @@ class RequestContext:
     channel: str = "system"  # web, api, cli, task, system
 
 
-_current: ContextVar[RequestContext] = ContextVar("bastion_request_context", default=RequestContext())
+_EMPTY = RequestContext()
+_current: ContextVar[RequestContext | None] = ContextVar("bastion_request_context", default=None)
 
 
 def current_context() -> RequestContext:
-    return _current.get()
+    return _current.get() or _EMPTY
 
 
 def set_context(context: RequestContext) -> object:

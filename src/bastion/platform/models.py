@@ -49,12 +49,12 @@ class WorkingWindow(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.weekday} {self.start:%H:%M}-{self.end:%H:%M}"
+
     def clean(self) -> None:
         if self.start and self.end and self.end <= self.start:
             raise ValidationError({"end": _("The end must be after the start.")})
-
-    def __str__(self) -> str:
-        return f"{self.weekday} {self.start:%H:%M}-{self.end:%H:%M}"
 
 
 class CalendarDayKind(models.TextChoices):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import QuerySet
 
@@ -74,5 +75,5 @@ def get_scoped_object(
     """Fetch one row inside the principal's scope, or raise :class:`NotFound`."""
     try:
         return scoped(queryset, principal, path=path).get(**lookup)
-    except queryset.model.DoesNotExist as exc:
+    except ObjectDoesNotExist as exc:
         raise NotFound(f"{queryset.model._meta.verbose_name} not found") from exc
