@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "bastion.audit",
     "bastion.identity",
     "bastion.web",
+    "bastion.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Realistic demo data (Chinese institution, branches, staff) for `make demo`; never used in production."""
