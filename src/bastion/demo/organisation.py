@@ -26,14 +26,68 @@ class BranchSeed:
 
 
 BRANCHES = [
-    BranchSeed("bj-hq", "总行营业部", "Head Office Business Department", "北京", "north", "北京市西城区金融大街8号", head_office=True),
-    BranchSeed("bj-haidian", "北京海淀支行", "Beijing Haidian Sub-branch", "北京", "north", "北京市海淀区中关村大街27号"),
-    BranchSeed("sh-pudong", "上海浦东支行", "Shanghai Pudong Sub-branch", "上海", "east", "上海市浦东新区陆家嘴环路1000号", True),
-    BranchSeed("sh-jingan", "上海静安支行", "Shanghai Jing'an Sub-branch", "上海", "east", "上海市静安区南京西路1266号"),
-    BranchSeed("hz-xihu", "杭州西湖支行", "Hangzhou Xihu Sub-branch", "杭州", "east", "杭州市西湖区文三路398号"),
-    BranchSeed("gz-tianhe", "广州天河支行", "Guangzhou Tianhe Sub-branch", "广州", "south", "广州市天河区天河路385号", True),
-    BranchSeed("sz-nanshan", "深圳南山支行", "Shenzhen Nanshan Sub-branch", "深圳", "south", "深圳市南山区科技园南区深南大道9988号"),
-    BranchSeed("cd-gaoxin", "成都高新支行", "Chengdu Hi-tech Sub-branch", "成都", "southwest", "成都市高新区天府大道中段1号"),
+    BranchSeed(
+        "bj-hq",
+        "总行营业部",
+        "Head Office Business Department",
+        "北京",
+        "north",
+        "北京市西城区金融大街8号",
+        head_office=True,
+    ),
+    BranchSeed(
+        "bj-haidian",
+        "北京海淀支行",
+        "Beijing Haidian Sub-branch",
+        "北京",
+        "north",
+        "北京市海淀区中关村大街27号",
+    ),
+    BranchSeed(
+        "sh-pudong",
+        "上海浦东支行",
+        "Shanghai Pudong Sub-branch",
+        "上海",
+        "east",
+        "上海市浦东新区陆家嘴环路1000号",
+        True,
+    ),
+    BranchSeed(
+        "sh-jingan",
+        "上海静安支行",
+        "Shanghai Jing'an Sub-branch",
+        "上海",
+        "east",
+        "上海市静安区南京西路1266号",
+    ),
+    BranchSeed(
+        "hz-xihu", "杭州西湖支行", "Hangzhou Xihu Sub-branch", "杭州", "east", "杭州市西湖区文三路398号"
+    ),
+    BranchSeed(
+        "gz-tianhe",
+        "广州天河支行",
+        "Guangzhou Tianhe Sub-branch",
+        "广州",
+        "south",
+        "广州市天河区天河路385号",
+        True,
+    ),
+    BranchSeed(
+        "sz-nanshan",
+        "深圳南山支行",
+        "Shenzhen Nanshan Sub-branch",
+        "深圳",
+        "south",
+        "深圳市南山区科技园南区深南大道9988号",
+    ),
+    BranchSeed(
+        "cd-gaoxin",
+        "成都高新支行",
+        "Chengdu Hi-tech Sub-branch",
+        "成都",
+        "southwest",
+        "成都市高新区天府大道中段1号",
+    ),
 ]
 
 SITES = [
@@ -43,7 +97,9 @@ SITES = [
 ]
 
 
-def _calendar(code: str, name: str, windows: dict[int, list[tuple[dt.time, dt.time]]], *, always_open: bool = False) -> BusinessCalendar:
+def _calendar(
+    code: str, name: str, windows: dict[int, list[tuple[dt.time, dt.time]]], *, always_open: bool = False
+) -> BusinessCalendar:
     calendar, created = BusinessCalendar.objects.get_or_create(
         code=code, defaults={"name": name, "always_open": always_open}
     )
@@ -62,7 +118,9 @@ def build_calendars() -> dict[str, BusinessCalendar]:
     return {
         "weekday": _calendar("cn-weekday", "工作日营业（周一至周五）", {d: weekday_spans for d in range(5)}),
         "weekend": _calendar(
-            "cn-all-week", "全周营业（周末缩短）", {**{d: weekday_spans for d in range(5)}, 5: weekend_spans, 6: weekend_spans}
+            "cn-all-week",
+            "全周营业（周末缩短）",
+            {**{d: weekday_spans for d in range(5)}, 5: weekend_spans, 6: weekend_spans},
         ),
         "always": _calendar("always-open", "7×24 自助设备", {}, always_open=True),
     }
@@ -95,7 +153,9 @@ def build_organisation() -> tuple[Institution, list[Branch]]:
             },
         )
         for site_code, site_name, kind in SITES:
-            Site.objects.get_or_create(branch=branch, code=site_code, defaults={"name": site_name, "kind": kind})
+            Site.objects.get_or_create(
+                branch=branch, code=site_code, defaults={"name": site_name, "kind": kind}
+            )
         branches.append(branch)
     _build_teams(institution, regions, branches)
     return institution, branches
@@ -106,8 +166,12 @@ def _build_teams(institution: Institution, regions: dict[str, Region], branches:
     for region_code, region in regions.items():
         Team.objects.get_or_create(
             code=f"frontline-{region_code}",
-            defaults={"institution": institution, "region": region, "name": f"{region.name}一线运维组",
-                      "kind": TeamKind.FRONTLINE_SUPPORT},
+            defaults={
+                "institution": institution,
+                "region": region,
+                "name": f"{region.name}一线运维组",
+                "kind": TeamKind.FRONTLINE_SUPPORT,
+            },
         )
     central = [
         ("backend-support", "后台技术支持中心", TeamKind.BACKEND_SUPPORT),

@@ -29,7 +29,9 @@ STAFF = [
     StaffSeed("admin", "王建国", ("administrator",), "bj-hq", institution_wide=True),
     StaffSeed("compliance", "刘敏", ("compliance_officer",), "bj-hq", institution_wide=True),
     StaffSeed("auditor", "罗红", ("auditor",), "bj-hq", institution_wide=True),
-    StaffSeed("supervisor", "张伟", ("support_supervisor",), "sh-pudong", extra_branches=("sh-jingan", "hz-xihu")),
+    StaffSeed(
+        "supervisor", "张伟", ("support_supervisor",), "sh-pudong", extra_branches=("sh-jingan", "hz-xihu")
+    ),
     StaffSeed("engineer_sh", "李强", ("onsite_engineer",), "sh-pudong"),
     StaffSeed("engineer_bj", "赵磊", ("onsite_engineer",), "bj-haidian"),
     StaffSeed("engineer_gz", "黄志明", ("onsite_engineer",), "gz-tianhe"),

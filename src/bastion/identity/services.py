@@ -22,7 +22,7 @@ def token_digest(secret: str) -> str:
 
 def authenticate_token(raw: str) -> ApiToken | None:
     """The usable token matching ``bst_<prefix>_<secret>``, or None. Constant-time digest compare."""
-    parts = raw.strip().split("_")
+    parts = raw.strip().split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
     token = ApiToken.objects.select_related("owner").filter(prefix=parts[1]).first()

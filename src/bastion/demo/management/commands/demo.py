@@ -45,19 +45,27 @@ class Command(BaseCommand):
         lines = [f"password for every demo user: {password}", ""]
         for seed in STAFF:
             secret = totp_secrets.get(seed.username, "(not enrolled: enrols at first login)")
-            lines.append(f"{seed.username:<14} {seed.full_name:<6} {','.join(seed.roles):<28} TOTP secret {secret}")
+            lines.append(
+                f"{seed.username:<14} {seed.full_name:<6} {','.join(seed.roles):<28} TOTP secret {secret}"
+            )
         path = settings.BASTION_HOME / "demo-credentials.txt"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         path.chmod(0o600)
 
-    def _print_login(self, password: str, totp_secrets: dict[str, str], institution: str, branches: int) -> None:
+    def _print_login(
+        self, password: str, totp_secrets: dict[str, str], institution: str, branches: int
+    ) -> None:
         home = settings.BASTION_HOME
         out = self.stdout
-        out.write(self.style.SUCCESS(f"Demo data ready: {institution}, {branches} branches, {len(STAFF)} staff."))
+        out.write(
+            self.style.SUCCESS(f"Demo data ready: {institution}, {branches} branches, {len(STAFF)} staff.")
+        )
         out.write("")
         out.write("Console: http://127.0.0.1:8000/   API docs: http://127.0.0.1:8000/api/v1/docs")
         out.write(f"Password (every demo user): {password}")
-        out.write("Second factor: add the TOTP secret to an authenticator app, or print the current code with")
+        out.write(
+            "Second factor: add the TOTP secret to an authenticator app, or print the current code with"
+        )
         out.write("  .venv/bin/bastion demo_totp <username>")
         for username in SHOWN_USERS:
             out.write(f"  {username:<12} TOTP secret {totp_secrets.get(username, '-')}")

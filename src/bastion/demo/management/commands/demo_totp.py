@@ -26,4 +26,6 @@ class Command(BaseCommand):
         if not user.mfa_enrolled:
             raise CommandError(f"{user.username} has not enrolled a second factor yet")
         totp = pyotp.TOTP(user.totp_secret)
-        self.stdout.write(f"{totp.now()}  (valid for {totp.interval - int(__import__('time').time()) % totp.interval}s)")
+        self.stdout.write(
+            f"{totp.now()}  (valid for {totp.interval - int(__import__('time').time()) % totp.interval}s)"
+        )
