@@ -115,6 +115,9 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------------
 if _DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(_DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    if TESTING:
+        # One test database per test run, so concurrent runs on one server never drop each other's.
+        DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 else:
     DATABASES = {
         "default": {
