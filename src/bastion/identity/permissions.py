@@ -71,7 +71,6 @@ register_permissions(
         "audit.export_trail": _("Export the audit trail"),
     },
     grants={
-        **{role: ["identity.view_organisation", "approvals.view"] for role in EVERYONE},
         "administrator": [
             "identity.view_organisation",
             "identity.manage_organisation",
@@ -93,3 +92,5 @@ register_permissions(
         "auditor": ["identity.view_users", "audit.view_trail", "audit.export_trail"],
     },
 )
+# A separate call: as one more key in the dict above, a role's own entry would replace this grant.
+register_permissions({}, grants={role: ["identity.view_organisation", "approvals.view"] for role in EVERYONE})
