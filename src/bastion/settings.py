@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # serves Swagger UI from its own static files (no CDN) at /api/v1/docs
     "huey.contrib.djhuey",
     "bastion.platform",
     "bastion.audit",
@@ -194,6 +195,8 @@ BASTION_LOCKOUT_MINUTES = int(os.environ.get("BASTION_LOCKOUT_MINUTES", "15"))
 BASTION_APPROVAL_TTL_HOURS = int(os.environ.get("BASTION_APPROVAL_TTL_HOURS", "72"))
 BASTION_RATE_LIMIT_LOGIN = os.environ.get("BASTION_RATE_LIMIT_LOGIN", "10/m")
 BASTION_RATE_LIMIT_TOKEN = os.environ.get("BASTION_RATE_LIMIT_TOKEN", "120/m")
+# Failed bearer-token attempts per client address before every bearer attempt from it is refused.
+BASTION_RATE_LIMIT_TOKEN_FAILURES = os.environ.get("BASTION_RATE_LIMIT_TOKEN_FAILURES", "20/m")
 BASTION_UPLOAD_MAX_BYTES = int(os.environ.get("BASTION_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 BASTION_FIELD_KEYS = os.environ.get("BASTION_FIELD_KEYS", "")
 RATELIMIT_USE_CACHE = "default"
