@@ -5,3 +5,8 @@ class PlatformConfig(AppConfig):
     name = "bastion.platform"
     label = "platform"
     verbose_name = "Platform"
+
+    def ready(self) -> None:
+        from bastion.platform import signals
+
+        signals.connect()

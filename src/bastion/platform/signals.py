@@ -1,0 +1,24 @@
+"""Keep cached calendar schedules in step with the rows they were built from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import post_delete, post_save
+
+from bastion.platform.calendars import calendar_changed
+from bastion.platform.models import BusinessCalendar, CalendarDay, WorkingWindow
+
+
+def _calendar_row_changed(sender: Any, **kwargs: Any) -> None:
+    calendar_changed()
+
+
+def connect() -> None:
+    for model in (BusinessCalendar, WorkingWindow, CalendarDay):
+        post_save.connect(
+            _calendar_row_changed, sender=model, dispatch_uid=f"calendar-cache-{model.__name__}"
+        )
+        post_delete.connect(
+            _calendar_row_changed, sender=model, dispatch_uid=f"calendar-cache-del-{model.__name__}"
+        )
