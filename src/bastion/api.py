@@ -1,8 +1,21 @@
-"""The REST API under /api/v1/: one NinjaAPI, routers from each app, one error shape."""
+"""The REST API under /api/v1/: one NinjaAPI, routers from each app, one error shape.
+
+Every response that is not a success is ``{"error": {"code", "message", "fields"}}``: validation
+errors name the offending field as the caller spelled it, unknown routes are 404 ``not_found`` and
+a known route with the wrong method is 405 ``method_not_allowed`` (see
+docs/decisions/0030-api-errors-and-scope.md).
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver, re_path
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.errors import AuthorizationError as NinjaAuthorizationError
@@ -10,10 +23,32 @@ from ninja.errors import AuthorizationError as NinjaAuthorizationError
 from bastion.identity.api_auth import SessionAuth, TokenAuth
 from bastion.platform.errors import DomainError, error_response
 
-api = NinjaAPI(
+# Where ninja says a value came from; the caller knows the field by its own name only.
+_SOURCES = {"body", "query", "path", "form", "header", "cookie", "file"}
+
+
+class BastionAPI(NinjaAPI):
+    """NinjaAPI whose URL table also answers unknown paths and wrong methods in the error shape."""
+
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        urls = super()._get_urls()
+        for pattern in urls:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _shape_method_not_allowed(pattern.callback)
+        urls.append(re_path(r"^.*$", unknown_route, name="unknown-route"))
+        return urls
+
+
+api = BastionAPI(
     title="Bastion API",
     version="1",
-    description='Operations and risk-control platform. Errors: {"error": {"code", "message", "fields"}}.',
+    description=(
+        "Operations, risk and compliance platform. Authenticate with `Authorization: Bearer "
+        "bst_<prefix>_<secret>` (machines) or the console session plus the `X-CSRFToken` header "
+        'on unsafe methods (people). Errors: `{"error": {"code", "message", "fields"}}`. Lists: '
+        "`?page=&page_size=`, answered as `{items, page, page_size, total}` within the caller's "
+        "branch scope; rows outside it answer 404."
+    ),
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
     docs_url="/docs",
@@ -21,9 +56,36 @@ api = NinjaAPI(
 )
 
 
+def _shape_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)  # keeps csrf_exempt and the other view attributes
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and "json" not in response.get("Content-Type", ""):
+            shaped = error_response(
+                405,
+                "method_not_allowed",
+                _("%(method)s is not allowed here.") % {"method": request.method},
+            )
+            shaped["Allow"] = response.get("Allow", "")
+            return shaped
+        return response
+
+    return wrapper
+
+
+@csrf_exempt
+def unknown_route(request: HttpRequest) -> HttpResponse:
+    return error_response(404, "not_found", _("No API endpoint at %(path)s.") % {"path": request.path})
+
+
 def _field_name(location: list[object]) -> str:
-    # ninja reports e.g. ["body", "payload", "email"]; the caller knows the field as "email".
-    parts = [str(p) for p in location if p not in ("body", "payload", "query", "path", "form")]
+    """``["body", "payload", "expires_at"]`` -> ``"expires_at"``; ``["query", "page"]`` -> ``"page"``."""
+    parts = [str(p) for p in location]
+    if parts and parts[0] in _SOURCES:
+        source = parts.pop(0)
+        # ninja nests a body schema under the handler's parameter name; the caller never sees it.
+        if source in {"body", "form"} and len(parts) > 1:
+            parts.pop(0)
     return ".".join(parts) or "body"
 
 
@@ -31,25 +93,40 @@ def _field_name(location: list[object]) -> str:
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields: dict[str, list[str]] = {}
     for error in exc.errors:
-        fields.setdefault(_field_name(list(error.get("loc", []))), []).append(
-            str(error.get("msg", "invalid"))
-        )
-    return error_response(422, "validation_error", "Invalid input: " + ", ".join(sorted(fields)), fields)
+        # pydantic prefixes our own validators' messages with "Value error, "; the caller needs none.
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        fields.setdefault(_field_name(list(error.get("loc", []))), []).append(message)
+    return error_response(
+        422,
+        "validation_error",
+        _("Invalid input: %(fields)s") % {"fields": ", ".join(sorted(fields))},
+        fields,
+    )
 
 
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return error_response(exc.status, exc.code, exc.message, exc.fields)
+    response = error_response(exc.status, exc.code, exc.message, exc.fields)
+    if exc.status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="bastion"'
+    return response
 
 
 @api.exception_handler(AuthenticationError)
 def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return error_response(401, "unauthenticated", "Authentication required (session or API token).")
+    response = error_response(401, "unauthenticated", _("Authentication required (session or API token)."))
+    response["WWW-Authenticate"] = 'Bearer realm="bastion"'
+    return response
 
 
 @api.exception_handler(NinjaAuthorizationError)
 def on_authorization_error(request: HttpRequest, exc: NinjaAuthorizationError) -> HttpResponse:
-    return error_response(403, "forbidden", str(exc) or "Permission denied.")
+    return error_response(403, "forbidden", str(exc) or _("Permission denied."))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(404, "not_found", _("Not found."))
 
 
 @api.exception_handler(HttpError)
