@@ -1,0 +1,143 @@
+"""The console's audit viewer: filtered, paginated events, one event with its diff, chain status."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from bastion.audit import services
+from bastion.audit.models import AuditEvent
+from bastion.identity import services as identity_services
+from bastion.identity.models import Branch, User
+from bastion.platform.errors import DomainError
+from bastion.web.http import apply_domain_error, console_view, page_of, render_results
+
+PERMISSION = services.VIEW_PERMISSION
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.CharField(label=gettext_lazy("Actor"), required=False, max_length=150)
+    action = forms.CharField(
+        label=gettext_lazy("Action"),
+        required=False,
+        max_length=80,
+        help_text=gettext_lazy("Exact action, or a prefix ending with a dot (identity.)."),
+    )
+    object_type = forms.CharField(label=gettext_lazy("Object type"), required=False, max_length=80)
+    object_id = forms.CharField(label=gettext_lazy("Object id"), required=False, max_length=64)
+    branch: forms.ModelChoiceField[Branch] = forms.ModelChoiceField(
+        label=gettext_lazy("Branch"), queryset=Branch.objects.none(), required=False, empty_label="—"
+    )
+    since = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=gettext_lazy("To (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].queryset = identity_services.list_branches(actor)  # type: ignore[attr-defined]
+
+    def search_arguments(self) -> dict[str, Any]:
+        """The filters as :func:`bastion.audit.services.search_events` takes them (dates as day bounds)."""
+        data = self.cleaned_data
+        since = data.get("since")
+        until = data.get("until")
+        return {
+            "actor_label": data.get("actor") or None,
+            "action": data.get("action") or None,
+            "object_type": data.get("object_type") or None,
+            "object_id": data.get("object_id") or None,
+            "branch_id": data["branch"].pk if data.get("branch") else None,
+            "since": timezone.make_aware(datetime.combine(since, time.min)) if since else None,
+            # The form's "to" day is inclusive; the service's bound is exclusive.
+            "until": timezone.make_aware(datetime.combine(until + timedelta(days=1), time.min))
+            if until
+            else None,
+        }
+
+
+def _branch_names(actor: User) -> dict[int, str]:
+    return {b.pk: b.name for b in identity_services.list_branches(actor)}
+
+
+@console_view(PERMISSION)
+def event_list(request: HttpRequest) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    form = AuditFilterForm(request.GET or None, actor=actor)
+    arguments: dict[str, Any] = {}
+    status = 200
+    if form.is_bound and form.is_valid():
+        arguments = form.search_arguments()
+    elif form.is_bound:
+        status = 422
+    try:
+        events = services.search_events(principal=actor, **arguments)
+    except DomainError as exc:
+        apply_domain_error(form, exc, {"actor_label": "actor", "branch_id": "branch"})
+        events = AuditEvent.objects.none()
+        status = 422
+    context = {
+        "form": form,
+        "page": page_of(request, events),
+        "branch_names": _branch_names(actor),
+        "breadcrumbs": [(_("Audit trail"), "")],
+    }
+    return render_results(request, "audit/event_list.html", "audit/_event_rows.html", context, status=status)
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) if value is not None else ""
+
+
+def diff_rows(before: Any, after: Any) -> list[dict[str, Any]]:
+    """Field-by-field comparison of before/after payloads, changed fields flagged."""
+    if not isinstance(before, dict) and not isinstance(after, dict):
+        return []
+    before = before if isinstance(before, dict) else {}
+    after = after if isinstance(after, dict) else {}
+    rows = []
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        rows.append(
+            {
+                "field": key,
+                "before": _pretty(old) if key in before else "",
+                "after": _pretty(new) if key in after else "",
+                "changed": key not in before or key not in after or old != new,
+            }
+        )
+    return rows
+
+
+@console_view(PERMISSION)
+def event_detail(request: HttpRequest, seq: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    event = services.get_event(principal=actor, seq=seq)
+    context = {
+        "event": event,
+        "diff": diff_rows(event.before, event.after),
+        "extra": _pretty(event.extra) if event.extra else "",
+        "branch_name": _branch_names(actor).get(event.branch_id or 0, ""),
+        "breadcrumbs": [(_("Audit trail"), reverse("web:audit")), (f"#{event.seq}", "")],
+    }
+    return render(request, "audit/event_detail.html", context)
+
+
+@console_view(PERMISSION)
+def chain_status(request: HttpRequest) -> HttpResponse:
+    """Recompute the chain on demand (a full read, so it runs only when someone asks)."""
+    result = services.verify_chain()
+    template = "audit/_chain_status.html" if getattr(request, "htmx", False) else "audit/chain_status.html"
+    context = {"result": result, "breadcrumbs": [(_("Audit trail"), reverse("web:audit")), (_("Chain"), "")]}
+    return render(request, template, context)
