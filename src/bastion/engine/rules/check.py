@@ -86,6 +86,11 @@ class TStrList(T):
 
 
 @dataclass
+class TPresent(T):
+    attr: str
+
+
+@dataclass
 class TNot(T):
     operand: T
 
@@ -197,7 +202,7 @@ class Checker:
         if handler is None:
             hint = _suggest(node.name, list(FUNCTIONS))
             raise _err(node, f"unknown function {node.name!r}{hint}")
-        if self.in_filter and node.name != "list":
+        if self.in_filter and node.name not in FILTER_FUNCTIONS and node.name != "list":
             raise _err(node, "a filter may only use the payment's own fields, not " + node.name + "()")
         return handler(self, node)
 
@@ -383,6 +388,14 @@ def _dormant(checker: Checker, call: s.Call) -> T:
     )
 
 
+def _present(checker: Checker, call: s.Call) -> T:
+    checker.arity(call, 1, 1, "(field) such as present(device)")
+    node = call.args[0]
+    if not isinstance(node, s.Name) or node.name not in KEY_ATTRIBUTES:
+        raise _err(node, "present() takes an optional text field such as payee, device, ip or city")
+    return TPresent("bool", node.name)
+
+
 def _list(checker: Checker, call: s.Call) -> T:
     if len(call.args) != 1 or not isinstance(call.args[0], s.String):
         raise _err(call, 'list() takes one list name in quotes, e.g. list("blocklist")')
@@ -412,7 +425,9 @@ FUNCTIONS: dict[str, Callable[[Checker, s.Call], T]] = {
     "first": _first,
     "dormant": _dormant,
     "list": _list,
+    "present": _present,
 }
+FILTER_FUNCTIONS = {"present"}
 
 
 def unify(node: s.Node, left: T, right: T, purpose: str) -> tuple[T, T]:
@@ -483,7 +498,7 @@ def collect_features(node: T, out: dict[Feature, None]) -> None:
 
 
 def collect_fields(node: T, out: dict[str, None]) -> None:
-    if isinstance(node, TField):
+    if isinstance(node, TField | TPresent):
         out[node.attr] = None
     for child in children(node):
         collect_fields(child, out)

@@ -15,7 +15,21 @@ import polars as pl
 from ..config import MICROS_PER_DAY, MICROS_PER_HOUR
 from ..errors import EngineError
 from ..features import Feature
-from .check import T, TArith, TBool, TCompare, TFeature, TField, TIn, TList, TLit, TNeg, TNot, TStrList
+from .check import (
+    T,
+    TArith,
+    TBool,
+    TCompare,
+    TFeature,
+    TField,
+    TIn,
+    TList,
+    TLit,
+    TNeg,
+    TNot,
+    TPresent,
+    TStrList,
+)
 
 
 def feature_column(index: int) -> str:
@@ -40,6 +54,8 @@ class PolarsCompiler:
             return self._field(node.attr)
         if isinstance(node, TFeature):
             return pl.col(feature_column(self.feature_index[node.feature]))
+        if isinstance(node, TPresent):
+            return pl.col(node.attr).is_not_null()
         if isinstance(node, TNot):
             return ~self.expr(node.operand)
         if isinstance(node, TNeg):

@@ -13,7 +13,21 @@ from typing import Any
 
 from ..config import MICROS_PER_DAY, MICROS_PER_HOUR
 from ..features import Feature
-from .check import T, TArith, TBool, TCompare, TFeature, TField, TIn, TList, TLit, TNeg, TNot, TStrList
+from .check import (
+    T,
+    TArith,
+    TBool,
+    TCompare,
+    TFeature,
+    TField,
+    TIn,
+    TList,
+    TLit,
+    TNeg,
+    TNot,
+    TPresent,
+    TStrList,
+)
 
 Evaluate = Callable[[Any, Sequence[Any], Mapping[str, frozenset[str]]], list[int]]
 Predicate = Callable[[Any], bool]
@@ -36,6 +50,8 @@ class PythonCompiler:
             return f"f[{self.feature_index[node.feature]}]"
         if isinstance(node, TList):
             return f"L[{node.name!r}]"
+        if isinstance(node, TPresent):
+            return f"(p.{node.attr} is not None)"
         if isinstance(node, TStrList):
             name = f"_K{len(self.constants)}"
             self.constants[name] = node.values

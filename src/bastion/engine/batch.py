@@ -1,0 +1,392 @@
+"""Batch scoring: validate a table of payments, compute features column-wise, apply the same rules.
+
+Row order is arrival order. Validation mirrors ``Payment.from_mapping`` exactly: values that the
+vectorised fast paths cannot prove valid go through the very same Python validators, so a record
+is accepted (and normalised to the same fen and microseconds) in batch iff it is in real time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from .batch_features import FeatureComputer
+from .config import EngineConfig
+from .errors import BatchInputError, PaymentValidationError
+from .features import feature_type
+from .money import BASE_CURRENCY, MAX_AMOUNT_FEN, parse_decimal, to_base_fen
+from .rules.to_polars import PolarsCompiler, feature_column
+from .schema import (
+    ENUMS,
+    MAX_TEXT_LENGTH,
+    OPTIONAL_TEXT,
+    REQUIRED_FIELDS,
+    REQUIRED_TEXT,
+    timestamp_to_micros,
+    validate_bool,
+    validate_currency,
+    validate_enum,
+    validate_ip,
+)
+from .scoring import ACTIONS, LEVEL_LABELS_ZH, LEVELS, Decision
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+Progress = Callable[[str, int, int], None]
+ISO_FAST = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}:\d{2}$"
+CNY_FAST = r"^[1-9]\d{0,9}(\.\d{1,2})?$|^0\.(0[1-9]|[1-9]\d?)$"
+ENGINE_COLUMNS = (
+    "id",
+    "ts",
+    "amount",
+    "currency",
+    "channel",
+    "business_type",
+    "customer_type",
+    "auth_method",
+    "payer",
+    "customer",
+    "payee",
+    "payee_customer",
+    "institution",
+    "device",
+    "ip",
+    "city",
+    "cross_border",
+)
+
+
+# --- reading and writing -------------------------------------------------------------------------
+def read_table(path: str | Path) -> pl.DataFrame:
+    """Read Parquet, CSV or Arrow IPC (.arrow/.ipc/.feather). CSV columns are read as text."""
+    path = Path(path)
+    if not path.exists():
+        raise BatchInputError(f"input file {path} does not exist")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            return pl.read_parquet(path)
+        if suffix == ".csv":
+            return pl.read_csv(path, infer_schema=False)
+        if suffix in (".arrow", ".ipc", ".feather"):
+            return pl.read_ipc(path)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise BatchInputError(f"cannot read {path}: {exc}") from None
+    raise BatchInputError(f"unsupported input format {suffix!r}; use .parquet, .csv or .arrow")
+
+
+def write_table(frame: pl.DataFrame, path: str | Path) -> None:
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        frame.write_parquet(path)
+    elif suffix in (".arrow", ".ipc", ".feather"):
+        frame.write_ipc(path)
+    elif suffix == ".csv":
+        lists = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.List)]
+        flat = frame.with_columns(pl.col(name).list.join(" | ") for name in lists)
+        flat.write_csv(path)
+    else:
+        raise BatchInputError(f"unsupported output format {suffix!r}; use .parquet, .csv or .arrow")
+
+
+# --- validation and normalisation ---------------------------------------------------------------
+def normalize(frame: pl.DataFrame, config: EngineConfig) -> pl.DataFrame:
+    """Boundary columns -> engine columns (fen, UTC microseconds); raise naming field and row."""
+    missing = sorted(name for name in REQUIRED_FIELDS if name not in frame.columns)
+    if missing:
+        raise BatchInputError(f"missing required column(s): {', '.join(missing)}")
+    n = frame.height
+    for name in sorted(REQUIRED_FIELDS):
+        _require_no_nulls(frame[name], name)
+    columns: dict[str, pl.Series] = {}
+    for name, attr in {**REQUIRED_TEXT, **OPTIONAL_TEXT}.items():
+        series = frame[name] if name in frame.columns else pl.Series(name, [None] * n, dtype=pl.String)
+        columns[attr] = _text(series, name)
+    currency = frame["currency"] if "currency" in frame.columns else pl.Series([BASE_CURRENCY] * n)
+    columns["currency"] = _by_unique(_as_text(currency, "currency"), "currency", validate_currency)
+    columns["ts"] = _timestamps(frame["timestamp"])
+    columns["amount"] = _amounts(frame["amount"], columns["currency"], config)
+    for name in ENUMS:
+        columns[name] = _by_unique(_as_text(frame[name], name), name, lambda v, f=name: validate_enum(f, v))
+    columns["cross_border"] = _cross_border(frame, n)
+    ip = frame["ip"] if "ip" in frame.columns else pl.Series("ip", [None] * n, dtype=pl.String)
+    columns["ip"] = _by_unique(_as_text(ip, "ip"), "ip", validate_ip, skip_null=True)
+    return pl.DataFrame({name: columns[name].rename(name) for name in ENGINE_COLUMNS})
+
+
+def _first_row(mask: pl.Series) -> int:
+    return int(mask.arg_true()[0])
+
+
+def _require_no_nulls(series: pl.Series, name: str) -> None:
+    if series.null_count():
+        raise PaymentValidationError(name, "is required", row=_first_row(series.is_null()))
+
+
+def _as_text(series: pl.Series, name: str) -> pl.Series:
+    if series.dtype in (pl.String, pl.Categorical, pl.Enum, pl.Null):
+        return series.cast(pl.String)
+    raise PaymentValidationError(name, f"must be text, found column type {series.dtype}", row=0)
+
+
+def _text(series: pl.Series, name: str) -> pl.Series:
+    text = _as_text(series, name)
+    lengths = text.str.len_chars()
+    if (lengths == 0).any():
+        raise PaymentValidationError(
+            name, "must not be empty", row=_first_row((lengths == 0).fill_null(False))
+        )
+    too_long = (lengths > MAX_TEXT_LENGTH).fill_null(False)
+    if too_long.any():
+        raise PaymentValidationError(
+            name, f"is longer than {MAX_TEXT_LENGTH} characters", row=_first_row(too_long)
+        )
+    return text
+
+
+def _by_unique(
+    series: pl.Series, name: str, check: Callable[[Any], Any], *, skip_null: bool = False
+) -> pl.Series:
+    """Validate each distinct value once with the real-time validator; report the first bad row."""
+    for value in series.unique().to_list():
+        if value is None and skip_null:
+            continue
+        try:
+            check(value)
+        except PaymentValidationError as exc:
+            bad = series.is_null() if value is None else (series == value).fill_null(False)
+            raise PaymentValidationError(exc.field, exc.message, row=_first_row(bad)) from None
+    return series
+
+
+def _timestamps(series: pl.Series) -> pl.Series:
+    if isinstance(series.dtype, pl.Datetime):
+        if series.dtype.time_zone is None:
+            raise PaymentValidationError(
+                "timestamp", "must be timezone-aware (column has no time zone)", row=0
+            )
+        micros = series.dt.convert_time_zone("UTC").dt.epoch("us")
+    elif series.dtype == pl.String:
+        fast = series.str.contains(ISO_FAST).fill_null(False)
+        parsed = series.str.to_datetime(
+            "%Y-%m-%dT%H:%M:%S%.f%:z", time_unit="us", time_zone="UTC", strict=False
+        )
+        micros = pl.Series(parsed.dt.epoch("us")).set(~fast, None)  # type: ignore[arg-type]
+        slow = micros.is_null()
+        if slow.any():
+            micros = _slow_path(series, micros, slow, timestamp_to_micros, "timestamp")
+    else:
+        raise PaymentValidationError(
+            "timestamp", f"must be an ISO-8601 text or datetime, found {series.dtype}", row=0
+        )
+    negative = (micros < 0).fill_null(False)
+    if negative.any():
+        raise PaymentValidationError("timestamp", "is before 1970-01-01", row=_first_row(negative))
+    return micros.cast(pl.Int64)
+
+
+def _amounts(series: pl.Series, currency: pl.Series, config: EngineConfig) -> pl.Series:
+    if series.dtype.is_float():
+        raise PaymentValidationError(
+            "amount", "must be an exact decimal (string or Decimal), not a float", row=0
+        )
+    if series.dtype.is_integer() or isinstance(series.dtype, pl.Decimal):
+        series = series.cast(pl.String)
+    elif series.dtype != pl.String:
+        raise PaymentValidationError("amount", f"must be a decimal amount, found {series.dtype}", row=0)
+    fast = (series.str.contains(CNY_FAST).fill_null(False) & (currency == BASE_CURRENCY)).fill_null(False)
+    parts = series.str.split_exact(".", 1).struct.unnest()
+    whole = parts[parts.columns[0]].cast(pl.Int64, strict=False)
+    cents = parts[parts.columns[1]].fill_null("").str.pad_end(2, "0").cast(pl.Int64, strict=False)
+    fen = (whole * 100 + cents).set(~fast, None)  # type: ignore[arg-type]
+    slow = fen.is_null()
+    if slow.any():
+        currencies = currency.to_list()
+
+        def convert(value: Any, row: int) -> int:
+            return to_base_fen(parse_decimal(value, "amount"), currencies[row], config.fx_rates)
+
+        fen = _slow_path(series, fen, slow, convert, "amount", with_row=True)
+    too_big = (fen > MAX_AMOUNT_FEN).fill_null(False)
+    if too_big.any():  # pragma: no cover - the fast path admits at most 10 integer digits
+        raise PaymentValidationError("amount", "exceeds the engine maximum", row=_first_row(too_big))
+    return fen.cast(pl.Int64)
+
+
+def _slow_path(
+    source: pl.Series,
+    result: pl.Series,
+    slow: pl.Series,
+    convert: Callable[..., int],
+    name: str,
+    *,
+    with_row: bool = False,
+) -> pl.Series:
+    """Convert the rows the fast path could not prove valid with the real-time function."""
+    rows = slow.arg_true().to_list()
+    values = source.gather(rows).to_list()
+    converted = result.to_list()
+    for row, value in zip(rows, values, strict=True):
+        try:
+            converted[row] = convert(value, row) if with_row else convert(value)
+        except PaymentValidationError as exc:
+            raise PaymentValidationError(exc.field, exc.message, row=row) from None
+    return pl.Series(name, converted, dtype=pl.Int64)
+
+
+def _cross_border(frame: pl.DataFrame, n: int) -> pl.Series:
+    if "cross_border" not in frame.columns:
+        return pl.Series("cross_border", [False] * n, dtype=pl.Boolean)
+    series = frame["cross_border"]
+    if series.dtype == pl.Boolean:
+        if series.null_count():
+            raise PaymentValidationError(
+                "cross_border", "must be true or false, got None", row=_first_row(series.is_null())
+            )
+        return series
+    text = _as_text(series, "cross_border")
+    _by_unique(text, "cross_border", lambda v: validate_bool("cross_border", v))
+    return text == "true"
+
+
+# --- scoring ---------------------------------------------------------------------------------------
+@dataclass
+class BatchResult:
+    """Scored table: ``frame`` holds the normalised payments, features ``f0..``, rule flags ``r0..``
+    and the decision columns; ``output()`` is the analyst-facing view."""
+
+    engine: Engine
+    frame: pl.DataFrame
+
+    @property
+    def feature_columns(self) -> dict[str, str]:
+        return {f.name: feature_column(i) for i, f in enumerate(self.engine.features)}
+
+    def output(self) -> pl.DataFrame:
+        """id, decision columns and every feature under its canonical name."""
+        renamed = [pl.col(column).alias(name) for name, column in self.feature_columns.items()]
+        decision = [
+            "score",
+            "level",
+            "level_zh",
+            "action",
+            "required_auth",
+            "fired",
+            "reasons_zh",
+            "reasons_en",
+        ]
+        return self.frame.select(
+            pl.col("id"), *(pl.col(c) for c in decision), pl.col("model_points"), *renamed
+        )
+
+    def decisions(self) -> Iterator[Decision]:
+        """Decision objects built by the same code as real time (for APIs and differential tests)."""
+        engine = self.engine
+        rule_columns = [f"r{j}" for j in range(len(engine.rules))]
+        feature_cols = [feature_column(i) for i in range(len(engine.features))]
+        for row in self.frame.iter_rows(named=True):
+            fired = [j for j, column in enumerate(rule_columns) if row[column]]
+            values = [row[c] for c in feature_cols]
+            yield engine.decide(row["id"], fired, values, row.__getitem__, row["model_points"])
+
+
+def score_frame(engine: Engine, frame: pl.DataFrame, *, progress: Progress | None = None) -> BatchResult:
+    report = progress or (lambda stage, done, total: None)
+    total_steps = len(engine.features) + 3
+    report("validate", 0, total_steps)
+    payments = normalize(frame, engine.config)
+    return score_normalized(engine, payments, report, total_steps)
+
+
+def score_normalized(
+    engine: Engine, payments: pl.DataFrame, report: Progress, total_steps: int
+) -> BatchResult:
+    compiler = PolarsCompiler(engine.feature_index, engine.config.utc_offset_us, engine.lists)
+    masks: dict[str, np.ndarray] = {}
+    if engine.filters:
+        mask_frame = payments.select(
+            compiler.expr(node).fill_null(False).alias(text) for text, node in engine.filters.items()
+        )
+        masks = {text: mask_frame[text].to_numpy() for text in engine.filters}
+    report("features", 1, total_steps)
+    computer = FeatureComputer(payments, engine.config, masks)
+    columns = []
+    for index, feature in enumerate(engine.features):
+        values = computer.compute_one(feature)
+        dtype = {"bool": pl.Boolean, "int": pl.Int64, "duration": pl.Int64}.get(feature_type(feature))
+        series = pl.Series(feature_column(index), values)
+        columns.append(series.cast(dtype) if dtype is not None else series)
+        report("features", 2 + index, total_steps)
+    scored = payments.with_columns(columns)
+    rules = [compiler.expr(r.condition).fill_null(False).alias(f"r{j}") for j, r in enumerate(engine.rules)]
+    scored = scored.with_columns(rules) if rules else scored
+    model_points = _model_points(engine, scored)
+    scored = scored.with_columns(model_points.alias("model_points")).with_columns(_decision_columns(engine))
+    report("rules", total_steps, total_steps)
+    return BatchResult(engine, scored)
+
+
+def _model_points(engine: Engine, scored: pl.DataFrame) -> pl.Series:
+    if engine.model is None:
+        return pl.Series("model_points", [0] * scored.height, dtype=pl.Int64)
+    columns = {f.name: feature_column(i) for i, f in enumerate(engine.features)}
+    points = engine.model.score_batch(scored, columns).cast(pl.Int64)
+    bad = (points.is_null() | (points < 0) | (points > 100)).fill_null(True)
+    if len(points) != scored.height or bad.any():
+        raise BatchInputError("model contribution must be whole points from 0 to 100 for every row")
+    return points
+
+
+def _decision_columns(engine: Engine) -> list[pl.Expr]:
+    policy = engine.policy
+    fired = [(pl.col(f"r{j}"), r) for j, r in enumerate(engine.rules)]
+    points = pl.sum_horizontal(
+        [pl.lit(0, dtype=pl.Int64)] + [pl.when(flag).then(r.rule.points).otherwise(0) for flag, r in fired]
+    ) + pl.col("model_points")
+    score = points.clip(0, 100)
+    score_rank = (
+        pl.when(score >= policy.high_risk)
+        .then(3)
+        .when(score >= policy.warning)
+        .then(2)
+        .when(score >= policy.attention)
+        .then(1)
+        .otherwise(0)
+    )
+    level_rank = pl.max_horizontal(
+        [score_rank] + [pl.when(f).then(r.min_rank).otherwise(0) for f, r in fired]
+    )
+    level_action = level_rank.replace_strict(
+        {i: ACTIONS.index(policy.actions[name]) for i, name in enumerate(LEVELS)}, return_dtype=pl.Int64
+    )
+    action_rank = pl.max_horizontal(
+        [level_action] + [pl.when(f).then(r.action_rank).otherwise(0) for f, r in fired]
+    )
+    action = action_rank.replace_strict(dict(enumerate(ACTIONS)), return_dtype=pl.String)
+    methods = pl.lit(list(policy.challenge_methods), dtype=pl.List(pl.String))
+    empty = pl.lit([], dtype=pl.List(pl.String))
+
+    def listed(text: Callable[[Any], str]) -> pl.Expr:
+        if not fired:
+            return empty
+        return pl.concat_list([pl.when(f).then(pl.lit(text(r))) for f, r in fired]).list.drop_nulls()
+
+    return [
+        score.cast(pl.Int64).alias("score"),
+        level_rank.replace_strict(dict(enumerate(LEVELS)), return_dtype=pl.String).alias("level"),
+        level_rank.replace_strict(
+            {i: LEVEL_LABELS_ZH[n] for i, n in enumerate(LEVELS)}, return_dtype=pl.String
+        ).alias("level_zh"),
+        action.alias("action"),
+        pl.when(action == "challenge").then(methods).otherwise(empty).alias("required_auth"),
+        listed(lambda r: r.rule.id).alias("fired"),
+        listed(lambda r: r.rule.reason_zh).alias("reasons_zh"),
+        listed(lambda r: r.rule.reason_en).alias("reasons_en"),
+    ]
