@@ -1,15 +1,22 @@
-"""Writing audit events. Callers are actions that already hold a transaction."""
+"""Writing audit events: changes (inside the caller's transaction), sensitive reads and exports."""
 
 from __future__ import annotations
 
+import hashlib
+import re
+from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from bastion.audit import services
 from bastion.audit.chain import GENESIS_HASH, normalise, row_hash
 from bastion.audit.models import AuditEvent
 from bastion.platform.context import current_context
+from bastion.platform.errors import DomainError, FieldError, PermissionDenied
 
 # Any constant works; it only has to be the same for every writer of the chain.
 _CHAIN_LOCK_KEY = 0x42A57_10AD17
@@ -87,12 +94,90 @@ def _branch_of(obj: models.Model) -> int | None:
         return None
     if path == "pk":
         return int(obj.pk)
-    value: Any = obj
-    for part in path.split("__"):
-        if value is None:
+    *hops, last = path.split("__")
+    holder: Any = obj
+    for hop in hops:
+        holder = getattr(holder, hop, None)
+        if holder is None:
             return None
-        attr = f"{part}_id"
-        if part == path.split("__")[-1] and hasattr(value, attr):
-            return getattr(value, attr)
-        value = getattr(value, part, None)
+    # Read a foreign key's id column rather than the relation, which would cost a query.
+    value = getattr(holder, f"{last}_id") if hasattr(holder, f"{last}_id") else getattr(holder, last, None)
     return value.pk if isinstance(value, models.Model) else value
+
+
+_READ_SUBJECT = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+
+
+def record_sensitive_read(
+    *, actor: Any, what: str, obj: models.Model | None = None, extra: dict[str, Any] | None = None
+) -> AuditEvent:
+    """Log that unmasked personal data was shown or data left the system (action ``read.<what>``)."""
+    if not _READ_SUBJECT.match(what) or len(what) > 75:
+        raise ValueError(f"read subjects are dotted lower-case names, not {what!r}")
+    with transaction.atomic():
+        return record_event(action=f"read.{what}", actor=actor, obj=obj, extra=extra)
+
+
+EXPORT_MAX_ROWS = 100_000
+
+
+def do_export_events(
+    *,
+    principal: Any,
+    actor_label: str | None = None,
+    action: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    branch_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    fmt: str = "csv",
+) -> bytes:
+    """Export the events the principal may see, and log the export (filters, count, digest)."""
+    if not principal.has_permission(services.EXPORT_PERMISSION):
+        raise PermissionDenied(_("You may not export the audit trail."))
+    if fmt not in services.EXPORT_FORMATS:
+        raise FieldError(
+            "fmt", _("Choose one of: %(formats)s.") % {"formats": ", ".join(services.EXPORT_FORMATS)}
+        )
+    filters: dict[str, Any] = {
+        "actor_label": actor_label,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "branch_id": branch_id,
+        "since": since,
+        "until": until,
+    }
+    # Read outside a transaction: on SQLite an open write transaction would block every other writer
+    # for as long as the export takes. The logged count is of the rows actually written out.
+    events = services.search_events(principal=principal, **filters).order_by("seq")
+    total = events.count()
+    if total > EXPORT_MAX_ROWS:
+        raise DomainError(
+            _("%(count)s events match; narrow the filters to at most %(max)s.")
+            % {"count": total, "max": EXPORT_MAX_ROWS},
+            code="export_too_large",
+        )
+    exported = 0
+
+    def counted(rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        nonlocal exported
+        for row in rows:
+            exported += 1
+            yield row
+
+    content = services.render_events(
+        counted(events.values(*services.EXPORT_COLUMNS).iterator(chunk_size=2000)), fmt=fmt
+    )
+    record_sensitive_read(
+        actor=principal,
+        what="audit_export",
+        extra={
+            "filters": {k: v for k, v in filters.items() if v is not None},
+            "format": fmt,
+            "rows": exported,
+            "sha256": hashlib.sha256(content).hexdigest(),
+        },
+    )
+    return content

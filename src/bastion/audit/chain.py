@@ -46,12 +46,27 @@ def format_time(value: datetime) -> str:
 
 def canonical_json(value: Any) -> str:
     """JSON with sorted keys and no insignificant whitespace, so equal content hashes equally."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)
+    return json.dumps(
+        value,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+        default=_default,
+    )
+
+
+def _parse_float(text: str) -> float | int:
+    # PostgreSQL's jsonb keeps numbers as exact decimals and hands an integral float such as 1e+20
+    # back as 100000000000000000000, which Python then reads as an int. Storing integral floats as
+    # ints from the start makes every backend return exactly what was hashed.
+    number = float(text)
+    return int(number) if number.is_integer() else number
 
 
 def normalise(value: Any) -> Any:
     """Round-trip a payload through canonical JSON, as the database will store and return it."""
-    return json.loads(canonical_json(value)) if value is not None else None
+    return json.loads(canonical_json(value), parse_float=_parse_float) if value is not None else None
 
 
 def row_hash(fields: dict[str, Any]) -> str:
