@@ -3,12 +3,14 @@
 Stored form: ``enc1:<key id>:<base64url(nonce || ciphertext+tag)>``. AES-256-GCM from the
 ``cryptography`` package; the associated data binds a ciphertext to its column (``app.Model.field``),
 so a value copied into another column fails to decrypt. The first key of the ring encrypts; every key
-of the ring decrypts, so a new key goes first and old rows are re-encrypted by ``bastion rotate-keys``.
+of the ring decrypts, so a new key goes first and old rows are re-encrypted by
+``bastion rotate_field_keys`` (docs/decisions/0021-field-encryption.md).
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
@@ -92,7 +94,12 @@ def decrypt(token: str, *, context: str, ring: KeyRing | None = None) -> str:
         raise DecryptionError("not an encrypted value") from exc
     if prefix != PREFIX:
         raise DecryptionError("not an encrypted value")
-    raw = base64.urlsafe_b64decode(payload)
+    try:
+        raw = base64.urlsafe_b64decode(payload.encode("ascii"))
+    except (binascii.Error, UnicodeEncodeError) as exc:
+        raise DecryptionError("value is not valid base64 (tampered)") from exc
+    if len(raw) < 12 + 16:
+        raise DecryptionError("value is too short to be a ciphertext (tampered)")
     try:
         clear = AESGCM((ring or key_ring()).key(kid)).decrypt(raw[:12], raw[12:], context.encode("utf-8"))
     except InvalidTag as exc:
@@ -101,12 +108,20 @@ def decrypt(token: str, *, context: str, ring: KeyRing | None = None) -> str:
 
 
 def key_id_of(token: str) -> str:
-    return token.split(":", 2)[1]
+    """The id of the key a stored value was sealed with (``DecryptionError`` if it is not sealed)."""
+    parts = token.split(":", 2)
+    if len(parts) != 3 or parts[0] != PREFIX:
+        raise DecryptionError("not an encrypted value")
+    return parts[1]
 
 
 def blind_index(value: str, *, context: str) -> str:
-    """A keyed hash for exact-match lookups of an encrypted value without decrypting every row."""
-    _, key = key_ring().primary
+    """A keyed hash for exact-match lookups of an encrypted value without decrypting every row.
+
+    Keyed by the ring's *last* key (the anchor), not the primary: rotating in a new primary key must
+    not change every stored index. Retiring the anchor means recomputing the indexes first.
+    """
+    _, key = key_ring().keys[-1]
     derived = hmac.new(key, b"blind-index:" + context.encode("utf-8"), hashlib.sha256).digest()
     return hmac.new(derived, value.strip().encode("utf-8"), hashlib.sha256).hexdigest()
 
