@@ -39,3 +39,12 @@ def console(world) -> Callable[[str], Client]:
         return sign_in(client, world.users[name])
 
     return make
+
+
+@pytest.fixture
+def fast_password_hashing(settings) -> None:
+    """For page tests that never exercise hashing: MD5 instead of Argon2 keeps the world cheap to build.
+
+    The sign-in tests (test_login.py, test_browser.py) keep the production Argon2 hasher.
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

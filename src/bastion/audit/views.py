@@ -48,6 +48,12 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["branch"].queryset = identity_services.list_branches(actor)  # type: ignore[attr-defined]
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("since") and data.get("until") and data["until"] < data["since"]:
+            self.add_error("until", _("The end of the period is before its start."))
+        return data
+
     def search_arguments(self) -> dict[str, Any]:
         """The filters as :func:`bastion.audit.services.search_events` takes them (dates as day bounds)."""
         data = self.cleaned_data
