@@ -94,8 +94,9 @@ class Engine:
         )
         self.filters = _filters(self.features)
         python = PythonCompiler(self.feature_index, self.config.utc_offset_us)
+        self.filter_exprs = {text: python.expr(node) for text, node in self.filters.items()}
         self.evaluate = python.compile_rules([r.condition for r in self.rules])
-        self.predicates = {text: python.compile_predicate(node) for text, node in self.filters.items()}
+        self.constants = dict(python.constants)
         self._normal_action = self.policy.actions["normal"]
 
     @classmethod
@@ -112,7 +113,7 @@ class Engine:
 
     # --- real time ----------------------------------------------------------------------------
     def new_state(self) -> FeatureState:
-        return FeatureState(self.features, self.config, self.predicates)
+        return FeatureState(self.features, self.config, self.filter_exprs, self.constants)
 
     def scorer(self, state: FeatureState | None = None) -> Scorer:
         return Scorer(self, state or self.new_state())

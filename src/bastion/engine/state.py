@@ -2,12 +2,13 @@
 
 One ``FeatureState`` serves one ordered stream of payments (one worker / partition). ``observe(p)``
 returns the feature vector of ``p`` computed from the payments that arrived before it, then records
-``p``. The semantics (effective time, half-open windows, ties by arrival) are specified in
+``p``. The semantics (effective time, half-open windows, ties by arrival order) are specified in
 docs/engine/window-semantics.md and mirrored column-wise by ``batch_features.py``.
 
-Memory stays bounded: a window key keeps only the payments inside its longest window, novelty pairs
-expire after the novelty horizon, day totals after their day, and ``sweep()`` (run every
-``SWEEP_EVERY`` payments) drops keys that have fallen entirely out of every window.
+The per-payment work is generated Python (see ``state_plan.py``) specialised for the features the
+active rules need. Memory stays bounded: window tracks keep only entries inside their longest
+window, novelty pairs expire after the novelty horizon, and ``sweep()`` (every ``SWEEP_EVERY``
+payments) trims every key and drops keys that no longer influence any feature.
 """
 
 from __future__ import annotations
@@ -16,139 +17,50 @@ import hashlib
 import json
 import zlib
 from array import array
-from collections.abc import Callable, Sequence
-from math import sqrt
+from bisect import bisect_right
+from collections.abc import Callable, Mapping
+from math import inf, sqrt
 from typing import Any
 
 from .config import MICROS_PER_DAY, MICROS_PER_HOUR, EngineConfig
 from .errors import SnapshotError
-from .features import DayFeature, Feature, NoveltyFeature, WindowFeature, default_value
+from .features import DayFeature, Feature, HistoryFeature, NoveltyFeature, WindowFeature
+from .state_plan import (
+    Emitter,
+    KeyPlan,
+    TrackPlan,
+    default_literals,
+    emit_append,
+    emit_append_function,
+    emit_evict,
+    history_locals,
+    plan_keys,
+)
 
 SNAPSHOT_MAGIC = b"BSTNSTATE"
 SNAPSHOT_VERSION = 1
 SWEEP_EVERY = 1 << 16
-COMPACT_MIN = 32
-KIND_COUNT, KIND_SUM, KIND_MAX, KIND_DISTINCT = 0, 1, 2, 3
-
-Predicate = Callable[[Any], bool]
+ZERO_HOURS = bytes(4 * 24)
 
 
-class KeyWindow:
-    """The payments of one key inside the longest window of its track, plus running aggregates.
-
-    Entries live in parallel lists indexed from ``base`` (entries before ``base`` were compacted
-    away). ``heads[j]`` is the first entry still inside window ``j``.
-    """
-
-    __slots__ = ("amounts", "base", "clock", "counters", "heads", "maxqs", "sums", "times", "values")
-
-    def __init__(self, track: WindowTrack) -> None:
-        self.times: list[int] = []
-        self.amounts: list[int] = []
-        self.values: list[list[str | None]] = [[] for _ in track.distinct_attrs]
-        self.base = 0
-        self.clock = -1
-        self.heads = [0] * len(track.windows)
-        self.sums = [0] * len(track.windows)
-        self.maxqs: list[list[int]] = [[] for _ in track.max_windows]
-        self.counters: list[dict[str, int]] = [{} for _ in track.distinct_slots]
-
-
-class WindowTrack:
-    """Window aggregates over payments grouped by one attribute (optionally filtered)."""
-
-    def __init__(self, attr: str, predicate: Predicate | None, windows: Sequence[int]) -> None:
-        self.attr = attr
-        self.predicate = predicate
-        self.windows = sorted(set(windows))
-        self.longest = self.windows[-1]
-        self.max_windows: list[int] = []  # window indices that need a running max
-        self.distinct_attrs: list[str] = []
-        self.distinct_slots: list[tuple[int, int]] = []  # (window index, attr index)
-        self.keys: dict[str, KeyWindow] = {}
-
-    def need_max(self, window: int) -> int:
-        j = self.windows.index(window)
-        if j not in self.max_windows:
-            self.max_windows.append(j)
-        return self.max_windows.index(j)
-
-    def need_distinct(self, window: int, attr: str) -> int:
-        if attr not in self.distinct_attrs:
-            self.distinct_attrs.append(attr)
-        slot = (self.windows.index(window), self.distinct_attrs.index(attr))
-        if slot not in self.distinct_slots:
-            self.distinct_slots.append(slot)
-        return self.distinct_slots.index(slot)
-
-    def evict(self, kw: KeyWindow, e: int) -> None:
-        """Advance every window of ``kw`` to effective time ``e``: drop entries with time <= e - w."""
-        kw.clock = e
-        times, amounts, base = kw.times, kw.amounts, kw.base
-        end = base + len(times)
-        heads, sums = kw.heads, kw.sums
-        for j, width in enumerate(self.windows):
-            h = heads[j]
-            threshold = e - width
-            if h == end or times[h - base] > threshold:
-                continue
-            while h < end and times[h - base] <= threshold:
-                sums[j] -= amounts[h - base]
-                h += 1
-            self._forget_distinct(kw, j, heads[j], h)
-            heads[j] = h
-        for slot, j in enumerate(self.max_windows):
-            queue, h = kw.maxqs[slot], heads[j]
-            while queue and queue[0] < h:
-                del queue[0]
-        drop = heads[-1] - base
-        if drop >= COMPACT_MIN and drop * 2 >= len(times):
-            del times[:drop], amounts[:drop]
-            for values in kw.values:
-                del values[:drop]
-            kw.base += drop
-
-    def _forget_distinct(self, kw: KeyWindow, j: int, start: int, stop: int) -> None:
-        for slot, (window_index, attr_index) in enumerate(self.distinct_slots):
-            if window_index != j:
-                continue
-            counter, values = kw.counters[slot], kw.values[attr_index]
-            for i in range(start - kw.base, stop - kw.base):
-                value = values[i]
-                if value is not None:
-                    left = counter[value] - 1
-                    if left:
-                        counter[value] = left
-                    else:
-                        del counter[value]
-
-    def append(self, kw: KeyWindow, e: int, amount: int, payment: Any) -> None:
-        kw.times.append(e)
-        kw.amounts.append(amount)
-        index = kw.base + len(kw.times) - 1
-        sums = kw.sums
-        for j in range(len(sums)):
-            sums[j] += amount
-        amounts, base = kw.amounts, kw.base
-        for queue in kw.maxqs:
-            while queue and amounts[queue[-1] - base] <= amount:
-                queue.pop()
-            queue.append(index)
-        if self.distinct_attrs:
-            current = [getattr(payment, attr) for attr in self.distinct_attrs]
-            for values, value in zip(kw.values, current, strict=True):
-                values.append(value)
-            for slot, (_, attr_index) in enumerate(self.distinct_slots):
-                value = current[attr_index]
-                if value is not None:
-                    counter = kw.counters[slot]
-                    counter[value] = counter.get(value, 0) + 1
-
-    def sweep(self, clock: int) -> None:
-        horizon = clock - self.longest
-        stale = [key for key, kw in self.keys.items() if not kw.times or kw.times[-1] <= horizon]
-        for key in stale:
-            del self.keys[key]
+def history_value(record: list[Any], at: int, stat: str, k: float, ts: int, config: EngineConfig) -> Any:
+    """mean/std/zscore limit/unusual hour. Float steps are spelled out so numpy repeats them exactly."""
+    n = record[at]
+    if stat == "unusual_hour":
+        if n < config.unusual_hour_min_history:
+            return False
+        hour = (ts + config.utc_offset_us) // MICROS_PER_HOUR % 24
+        return bool(record[at + 4][hour] * 100 < config.unusual_hour_max_percent * n)
+    mean = float(record[at + 1]) / float(n)
+    if stat == "mean":
+        return mean
+    variance = record[at + 2] / float(n) - mean * mean
+    std = sqrt(variance) if variance > 0.0 else 0.0
+    if stat == "std":
+        return std
+    if n < config.zscore_min_history:
+        return inf
+    return mean + k * std
 
 
 class FeatureState:
@@ -156,213 +68,285 @@ class FeatureState:
 
     def __init__(
         self,
-        features: Sequence[Feature],
+        features: tuple[Feature, ...],
         config: EngineConfig,
-        predicates: dict[str, Predicate] | None = None,
+        filter_exprs: Mapping[str, str] | None = None,
+        constants: Mapping[str, object] | None = None,
     ) -> None:
         self.features = tuple(features)
         self.config = config
-        self.clock = 0
+        self.keys: dict[str, KeyPlan] = plan_keys(self.features)
+        self.records: dict[str, dict[str, list[Any]]] = {attr: {} for attr in self.keys}
+        self._clock = [0]
         self.observed = 0
-        self.defaults: list[Any] = [default_value(f) for f in self.features]
-        predicates = predicates or {}
-        self.window_tracks: dict[tuple[str, str | None], WindowTrack] = {}
-        self.window_groups: list[tuple[WindowTrack, str, list[tuple[int, int, int, int]]]] = []
-        self.day_tracks: dict[tuple[str, str | None], dict[str, list[int]]] = {}
-        self.day_filters: dict[tuple[str, str | None], Predicate | None] = {}
-        self.day_readers: list[tuple[int, tuple[str, str | None], str, int]] = []
-        self.novelty: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
-        self.novelty_readers: list[tuple[int, tuple[str, str]]] = []
-        self.history: dict[str, dict[str, list[Any]]] = {}
-        self.history_hours: set[str] = set()
-        self.history_readers: list[tuple[int, str, str, float]] = []
-        self._plan(predicates)
+        self._filter_exprs = dict(filter_exprs or {})
+        namespace = self._compile(dict(constants or {}))
+        self._observe: Callable[[Any], list[Any]] = namespace["observe"]
+        self._evict = {(t.attr, t.index): namespace[f"ev_{t.attr}_{t.index}"] for t in self._tracks()}
+        self._append = {(t.attr, t.index): namespace[f"ap_{t.attr}_{t.index}"] for t in self._tracks()}
+        self._new_track = {(t.attr, t.index): namespace[f"nt_{t.attr}_{t.index}"] for t in self._tracks()}
+        self._new_record = {attr: namespace[f"new_{attr}"] for attr in self.keys}
 
-    # --- planning ---------------------------------------------------------------------------
-    def _plan(self, predicates: dict[str, Predicate]) -> None:
-        windows: dict[tuple[str, str | None], list[int]] = {}
-        for f in self.features:
-            if isinstance(f, WindowFeature):
-                windows.setdefault((f.data, _ftext(f)), []).append(f.window_us)
-        for (attr, text), widths in windows.items():
-            pred = predicates[text] if text is not None else None
-            self.window_tracks[(attr, text)] = WindowTrack(attr, pred, widths)
-        groups: dict[tuple[tuple[str, str | None], str], list[tuple[int, int, int, int]]] = {}
-        for out, f in enumerate(self.features):
-            if isinstance(f, WindowFeature):
-                track = self.window_tracks[(f.data, _ftext(f))]
-                j = track.windows.index(f.window_us)
-                reader = self._window_reader(track, f, out, j)
-                groups.setdefault(((f.data, _ftext(f)), f.query), []).append(reader)
-            elif isinstance(f, DayFeature):
-                key = (f.key, _ftext(f))
-                self.day_tracks.setdefault(key, {})
-                self.day_filters[key] = predicates[key[1]] if key[1] is not None else None
-                self.day_readers.append((out, key, f.key, 1 if f.agg == "count" else 2))
-            elif isinstance(f, NoveltyFeature):
-                self.novelty.setdefault((f.attr, f.key), {})
-                self.novelty_readers.append((out, (f.attr, f.key)))
-            else:
-                self.history.setdefault(f.key, {})
-                if f.stat == "unusual_hour":
-                    self.history_hours.add(f.key)
-                self.history_readers.append((out, f.key, f.stat, f.k))
-        for (track_key, query), readers in groups.items():
-            self.window_groups.append((self.window_tracks[track_key], query, readers))
+    @property
+    def clock(self) -> int:
+        """The stream's effective time: the largest timestamp observed so far (UTC microseconds)."""
+        return self._clock[0]
 
-    @staticmethod
-    def _window_reader(track: WindowTrack, f: WindowFeature, out: int, j: int) -> tuple[int, int, int, int]:
-        if f.agg == "count":
-            return (out, KIND_COUNT, j, 0)
-        if f.agg == "sum":
-            return (out, KIND_SUM, j, 0)
-        if f.agg == "max":
-            return (out, KIND_MAX, j, track.need_max(f.window_us))
-        assert f.distinct is not None
-        return (out, KIND_DISTINCT, j, track.need_distinct(f.window_us, f.distinct))
+    def _tracks(self) -> list[TrackPlan]:
+        return [t for plan in self.keys.values() for t in plan.tracks]
+
+    # --- code generation ------------------------------------------------------------------
+    def _compile(self, constants: dict[str, object]) -> dict[str, Any]:
+        out = Emitter()
+        for plan in self.keys.values():
+            out(f"def new_{plan.attr}(e):")
+            out(f"    return {plan.new_literal()}")
+            for track in plan.tracks:
+                emit_evict(out, track)
+                emit_append_function(out, track)
+                out(f"def nt_{track.attr}_{track.index}(e):")
+                out(f"    return {track.new_literal()}")
+        self._emit_observe(out)
+        self.source = out.text()
+        namespace: dict[str, Any] = {
+            "__builtins__": {"len": len, "float": float, "bool": bool},
+            "array": array,
+            "ZERO_HOURS": ZERO_HOURS,
+            "INF": inf,
+            "CLK": self._clock,
+            "sqrt": sqrt,
+            "bisect_right": bisect_right,
+            **history_locals(self.config),
+            **constants,
+            **{f"S_{attr}": records for attr, records in self.records.items()},
+        }
+        code = compile(self.source, "<bastion-state>", "exec")
+        # Generated from the feature plan (fixed identifiers and integer constants), not from user text.
+        exec(code, namespace)  # noqa: S102
+        return namespace
+
+    def _emit_observe(self, out: Emitter) -> None:
+        out("def observe(p):")
+        out.indent()
+        out("ts = p.ts; e = CLK[0]")
+        out("if ts > e:")
+        out("    e = ts; CLK[0] = e")
+        out("amount = p.amount; day = (e + OFF) // DAY")
+        attrs = sorted(set(self.keys) | {f.query for f in self.features if isinstance(f, WindowFeature)}
+                       | {f.attr for f in self.features if isinstance(f, NoveltyFeature)}
+                       | {a for t in self._tracks() for a in t.distinct_attrs})  # fmt: skip
+        for attr in attrs:
+            out(f"k_{attr} = p.{attr}")
+        for attr in self.keys:
+            out(f"r_{attr} = S_{attr}.get(k_{attr}) if k_{attr} is not None else None")
+        for index, default in enumerate(default_literals(self.features)):
+            out(f"v{index} = {default}")
+        self._emit_window_reads(out)
+        self._emit_day_reads(out)
+        self._emit_novelty_reads(out)
+        self._emit_history_reads(out)
+        for text, expr in self._filter_exprs.items():
+            out(f"flt{list(self._filter_exprs).index(text)} = {expr}")
+        for plan in self.keys.values():
+            self._emit_update(out, plan)
+        out(f"return [{', '.join(f'v{i}' for i in range(len(self.features)))}]")
+        out.dedent()
+
+    def _emit_window_reads(self, out: Emitter) -> None:
+        by_record: dict[tuple[str, str], list[tuple[int, WindowFeature]]] = {}
+        for index, f in enumerate(self.features):
+            if isinstance(f, WindowFeature):
+                by_record.setdefault((f.data, f.query), []).append((index, f))
+        for (data, query), items in by_record.items():
+            record = f"r_{data}"
+            if data != query:
+                record = f"ri_{data}_{query}"
+                out(f"{record} = S_{data}.get(k_{query}) if k_{query} is not None else None")
+            out(f"if {record} is not None:")
+            out.indent()
+            plan = self.keys[data]
+            for track in plan.tracks:
+                used = [(i, f) for i, f in items if _ftext(f) == track.filter_text]
+                if not used:
+                    continue
+                out(f"t = {record}[{track.index}]")
+                out("if t is not None:")
+                out.indent()
+                out(f"if t[0] != e: ev_{track.attr}_{track.index}(t, e)")
+                for index, f in used:
+                    j = track.windows.index(f.window_us)
+                    if f.agg == "count":
+                        out(f"v{index} = t[3] + len(t[1]) - t[{track.heads_at + j}]")
+                    elif f.agg == "sum":
+                        out(f"v{index} = t[{track.sums_at + track.sum_windows.index(j)}]")
+                    elif f.agg == "max":
+                        q = track.maxq_at + track.max_windows.index(j)
+                        out(f"if t[{q}]: v{index} = t[2][t[{q}][0] - t[3]]")
+                    else:
+                        assert f.distinct is not None
+                        slot = track.distinct_slots.index((j, track.distinct_attrs.index(f.distinct)))
+                        out(f"v{index} = len(t[{track.counters_at + slot}])")
+                out.dedent()
+            out.dedent()
+
+    def _emit_day_reads(self, out: Emitter) -> None:
+        by_key: dict[str, list[str]] = {}
+        for index, f in enumerate(self.features):
+            if isinstance(f, DayFeature):
+                plan = self.keys[f.key]
+                slot = plan.days_at + 2 * plan.day_filters.index(_ftext(f)) + (0 if f.agg == "count" else 1)
+                by_key.setdefault(f.key, []).append(f"v{index} = r_{f.key}[{slot}]")
+        for key, lines in by_key.items():
+            out(f"if r_{key} is not None and r_{key}[1] == day:")
+            for line in lines:
+                out(f"    {line}")
+
+    def _emit_novelty_reads(self, out: Emitter) -> None:
+        if any(isinstance(f, NoveltyFeature) for f in self.features):
+            out("hz = e - HORIZON")
+        for index, f in enumerate(self.features):
+            if not isinstance(f, NoveltyFeature):
+                continue
+            slot = self.keys[f.key].novelty_at + self.keys[f.key].novelty_attrs.index(f.attr)
+            out(f"if k_{f.key} is not None and k_{f.attr} is not None:")
+            out(f"    v{index} = True")
+            out(f"    if r_{f.key} is not None:")
+            out(f"        d = r_{f.key}[{slot}]")
+            out("        if d is not None:")
+            out(f"            last = d.get(k_{f.attr})")
+            out(f"            if last is not None and last > hz: v{index} = False")
+
+    def _emit_history_reads(self, out: Emitter) -> None:
+        """Inline statistics; the float steps are exactly those of ``history_value`` and numpy."""
+        by_key: dict[str, list[tuple[int, HistoryFeature]]] = {}
+        for index, f in enumerate(self.features):
+            if isinstance(f, HistoryFeature):
+                by_key.setdefault(f.key, []).append((index, f))
+        for key, items in by_key.items():
+            at = self.keys[key].history_at
+            out(f"if r_{key} is not None:")
+            out.indent()
+            out(f"hn = r_{key}[{at}]")
+            stats = {f.stat for _, f in items}
+            if stats & {"mean", "std", "zlimit"}:
+                out(f"hmean = float(r_{key}[{at + 1}]) / float(hn)")
+                out(f"hvar = r_{key}[{at + 2}] / float(hn) - hmean * hmean")
+                out("hstd = sqrt(hvar) if hvar > 0.0 else 0.0")
+            for index, f in items:
+                if f.stat == "count":
+                    out(f"v{index} = hn")
+                elif f.stat == "since_last":
+                    out(f"v{index} = e - r_{key}[{at + 3}]")
+                elif f.stat == "mean":
+                    out(f"v{index} = hmean")
+                elif f.stat == "std":
+                    out(f"v{index} = hstd")
+                elif f.stat == "zlimit":
+                    out(f"if hn >= MIN_Z: v{index} = hmean + {f.k!r} * hstd")
+                else:
+                    out(
+                        f"if hn >= MIN_UH: v{index} = r_{key}[{at + 4}][(ts + OFF) // HOUR % 24] * 100 < PCT_UH * hn"
+                    )
+            out.dedent()
+
+    def _emit_update(self, out: Emitter, plan: KeyPlan) -> None:
+        attr = plan.attr
+        out(f"if k_{attr} is not None:")
+        out.indent()
+        out(f"r = r_{attr}")
+        out("if r is None:")
+        out(f"    r = S_{attr}[k_{attr}] = new_{attr}(e)")
+        for track in plan.tracks:
+            if track.filter_text is not None:
+                out(f"if flt{list(self._filter_exprs).index(track.filter_text)}:")
+                out.indent()
+            out(f"t = r[{track.index}]")
+            out("if t is None:")
+            out(f"    t = r[{track.index}] = nt_{track.attr}_{track.index}(e)")
+            out(f"elif t[0] != e: ev_{track.attr}_{track.index}(t, e)")
+            emit_append(out, track, [f"k_{a}" for a in track.distinct_attrs])
+            if track.filter_text is not None:
+                out.dedent()
+        if plan.day_filters:
+            out("if r[1] != day:")
+            resets = "; ".join(f"r[{plan.days_at + i}] = 0" for i in range(2 * len(plan.day_filters)))
+            out(f"    r[1] = day; {resets}")
+            for i, text in enumerate(plan.day_filters):
+                guard = f"if flt{list(self._filter_exprs).index(text)}: " if text is not None else ""
+                out(f"{guard}r[{plan.days_at + 2 * i}] += 1; r[{plan.days_at + 2 * i + 1}] += amount")
+        for i, other in enumerate(plan.novelty_attrs):
+            slot = plan.novelty_at + i
+            out(f"if k_{other} is not None:")
+            out(f"    d = r[{slot}]")
+            out(f"    if d is None: r[{slot}] = {{k_{other}: e}}")
+            out(f"    else: d[k_{other}] = e")
+        if plan.history:
+            at = plan.history_at
+            out(f"x = float(amount); r[{at}] += 1; r[{at + 1}] += amount; r[{at + 2}] = r[{at + 2}] + x * x")
+            out(f"r[{at + 3}] = e")
+            if plan.hours:
+                out(f"r[{at + 4}][(ts + OFF) // HOUR % 24] += 1")
+        out.dedent()
 
     # --- scoring path -----------------------------------------------------------------------
     def observe(self, p: Any) -> list[Any]:
         """Feature vector of ``p`` over earlier payments, then record ``p``."""
-        e = p.ts if p.ts > self.clock else self.clock
-        self.clock = e
-        values = self.defaults.copy()
-        self._read_windows(p, e, values)
-        if self.day_readers:
-            self._read_days(p, e, values)
-        if self.novelty_readers:
-            self._read_novelty(p, e, values)
-        if self.history_readers:
-            self._read_history(p, e, values)
-        self._record(p, e)
+        values = self._observe(p)
         self.observed += 1
         if not self.observed % SWEEP_EVERY:
             self.sweep()
         return values
 
-    def _read_windows(self, p: Any, e: int, values: list[Any]) -> None:
-        for track, query, readers in self.window_groups:
-            key = getattr(p, query)
-            kw = track.keys.get(key) if key is not None else None
-            if kw is None:
-                continue
-            if kw.clock != e:
-                track.evict(kw, e)
-            for out, kind, j, aux in readers:
-                if kind == KIND_COUNT:
-                    values[out] = kw.base + len(kw.times) - kw.heads[j]
-                elif kind == KIND_SUM:
-                    values[out] = kw.sums[j]
-                elif kind == KIND_MAX:
-                    queue = kw.maxqs[aux]
-                    values[out] = kw.amounts[queue[0] - kw.base] if queue else 0
-                else:
-                    values[out] = len(kw.counters[aux])
-
-    def _read_days(self, p: Any, e: int, values: list[Any]) -> None:
-        day = (e + self.config.utc_offset_us) // MICROS_PER_DAY
-        for out, track_key, attr, slot in self.day_readers:
-            key = getattr(p, attr)
-            if key is None:
-                continue
-            entry = self.day_tracks[track_key].get(key)
-            if entry is not None and entry[0] == day:
-                values[out] = entry[slot]
-
-    def _read_novelty(self, p: Any, e: int, values: list[Any]) -> None:
-        horizon = e - self.config.novelty_horizon_us
-        for out, pair in self.novelty_readers:
-            key, value = getattr(p, pair[1]), getattr(p, pair[0])
-            if key is None or value is None:
-                continue
-            seen = self.novelty[pair].get(key)
-            last = seen.get(value) if seen is not None else None
-            values[out] = last is None or last <= horizon
-
-    def _read_history(self, p: Any, e: int, values: list[Any]) -> None:
-        config = self.config
-        for out, attr, stat, k in self.history_readers:
-            key = getattr(p, attr)
-            entry = self.history[attr].get(key) if key is not None else None
-            if entry is None:
-                continue
-            values[out] = history_value(entry, stat, k, e, p.ts, config)
-
-    def _record(self, p: Any, e: int) -> None:
-        amount = p.amount
-        for track in self.window_tracks.values():
-            if track.predicate is not None and not track.predicate(p):
-                continue
-            key = getattr(p, track.attr)
-            if key is None:
-                continue
-            kw = track.keys.get(key)
-            if kw is None:
-                kw = track.keys[key] = KeyWindow(track)
-                kw.clock = e
-            elif kw.clock != e:
-                track.evict(kw, e)
-            track.append(kw, e, amount, p)
-        if self.day_tracks:
-            self._record_days(p, e, amount)
-        for (attr, key_attr), seen_by_key in self.novelty.items():
-            key, value = getattr(p, key_attr), getattr(p, attr)
-            if key is not None and value is not None:
-                seen = seen_by_key.get(key)
-                if seen is None:
-                    seen_by_key[key] = {value: e}
-                else:
-                    seen[value] = e
-        for attr, entries in self.history.items():
-            key = getattr(p, attr)
-            if key is not None:
-                record_history(entries, key, amount, e, p.ts, attr in self.history_hours, self.config)
-
-    def _record_days(self, p: Any, e: int, amount: int) -> None:
-        day = (e + self.config.utc_offset_us) // MICROS_PER_DAY
-        for track_key, entries in self.day_tracks.items():
-            predicate = self.day_filters[track_key]
-            if predicate is not None and not predicate(p):
-                continue
-            key = getattr(p, track_key[0])
-            if key is None:
-                continue
-            entry = entries.get(key)
-            if entry is None or entry[0] != day:
-                entries[key] = [day, 1, amount]
-            else:
-                entry[1] += 1
-                entry[2] += amount
-
     # --- housekeeping ----------------------------------------------------------------------
     def sweep(self) -> None:
-        """Drop state that can no longer influence any feature (never changes feature values)."""
+        """Trim state that can no longer influence any feature (never changes feature values)."""
         clock = self.clock
-        for track in self.window_tracks.values():
-            track.sweep(clock)
         today = (clock + self.config.utc_offset_us) // MICROS_PER_DAY
-        for entries in self.day_tracks.values():
-            for key in [k for k, entry in entries.items() if entry[0] < today]:
-                del entries[key]
         horizon = clock - self.config.novelty_horizon_us
-        for seen_by_key in self.novelty.values():
-            for key in list(seen_by_key):
-                seen = seen_by_key[key]
-                for value in [v for v, last in seen.items() if last <= horizon]:
-                    del seen[value]
-                if not seen:
-                    del seen_by_key[key]
+        for attr, plan in self.keys.items():
+            records = self.records[attr]
+            for key in list(records):
+                record = records[key]
+                if not self._trim(plan, record, clock, horizon) and not plan.history:
+                    if not plan.day_filters or record[1] != today:
+                        del records[key]
+
+    def _trim(self, plan: KeyPlan, record: list[Any], clock: int, horizon: int) -> bool:
+        """Evict one record to ``clock``; return True if anything in it is still live."""
+        live = False
+        for track in plan.tracks:
+            t = record[track.index]
+            if t is None:
+                continue
+            self._evict[(track.attr, track.index)](t, clock)
+            if t[track.heads_at + len(track.windows) - 1] - t[3] >= len(t[1]):
+                record[track.index] = None
+            else:
+                live = True
+        for i in range(len(plan.novelty_attrs)):
+            seen = record[plan.novelty_at + i]
+            if seen is None:
+                continue
+            for value in [v for v, last in seen.items() if last <= horizon]:
+                del seen[value]
+            if seen:
+                live = True
+            else:
+                record[plan.novelty_at + i] = None
+        return live
 
     def stats(self) -> dict[str, int]:
-        """Counts that explain memory use: keys and stored entries per kind of state."""
+        """Counts that explain memory use."""
+        entries = novelty = 0
+        for attr, plan in self.keys.items():
+            for record in self.records[attr].values():
+                entries += sum(len(record[t.index][1]) for t in plan.tracks if record[t.index] is not None)
+                novelty += sum(len(record[plan.novelty_at + i] or ()) for i in range(len(plan.novelty_attrs)))
         return {
-            "window_keys": sum(len(t.keys) for t in self.window_tracks.values()),
-            "window_entries": sum(
-                len(kw.times) for t in self.window_tracks.values() for kw in t.keys.values()
-            ),
-            "day_keys": sum(len(d) for d in self.day_tracks.values()),
-            "novelty_pairs": sum(len(s) for n in self.novelty.values() for s in n.values()),
-            "history_keys": sum(len(h) for h in self.history.values()),
+            "keys": sum(len(r) for r in self.records.values()),
+            "window_entries": entries,
+            "novelty_pairs": novelty,
+            **{f"keys_{attr}": len(records) for attr, records in self.records.items()},
         }
 
     # --- snapshot / restore ------------------------------------------------------------------
@@ -372,29 +356,36 @@ class FeatureState:
 
     def snapshot(self) -> bytes:
         """A versioned, compressed JSON image of the state (no pickle: safe to load from disk)."""
-        windows = []
-        for track in self.window_tracks.values():
-            keys = []
-            for key, kw in track.keys.items():
-                track.evict(kw, self.clock)
-                start = kw.heads[-1] - kw.base
-                rows = [kw.times[start:], kw.amounts[start:], *[v[start:] for v in kw.values]]
-                if rows[0]:
-                    keys.append([key, rows])
-            windows.append(keys)
+        keys = {attr: [[key, self._record_to_json(plan, rec)] for key, rec in self.records[attr].items()]
+                for attr, plan in self.keys.items()}  # fmt: skip
         body = {
             "version": SNAPSHOT_VERSION,
             "fingerprint": self.fingerprint(),
             "clock": self.clock,
             "observed": self.observed,
-            "windows": windows,
-            "days": [entries for entries in self.day_tracks.values()],
-            "novelty": [seen for seen in self.novelty.values()],
-            "history": {
-                attr: {k: _history_to_json(v) for k, v in e.items()} for attr, e in self.history.items()
-            },
+            "keys": keys,
         }
         return SNAPSHOT_MAGIC + zlib.compress(json.dumps(body, separators=(",", ":")).encode(), 6)
+
+    def _record_to_json(self, plan: KeyPlan, record: list[Any]) -> list[Any]:
+        tracks = []
+        for track in plan.tracks:
+            t = record[track.index]
+            if t is None:
+                tracks.append(None)
+                continue
+            self._evict[(track.attr, track.index)](t, self.clock)
+            start = t[track.heads_at + len(track.windows) - 1] - t[3]
+            columns = [t[1][start:], t[2][start:] if track.keeps_amounts else []]
+            columns += [t[track.values_at + a][start:] for a in range(len(track.distinct_attrs))]
+            tracks.append(columns)
+        days = record[plan.days_at : plan.novelty_at]
+        novelty = record[plan.novelty_at : plan.history_at]
+        history = None
+        if plan.history:
+            n, s1, s2, last, hours = record[plan.history_at : plan.history_at + 5]
+            history = [n, s1, s2, last, None if hours is None else list(hours)]
+        return [record[0], record[1], tracks, days, novelty, history]
 
     def restore(self, blob: bytes) -> None:
         """Replace this state with a snapshot taken from a state with the same features and config."""
@@ -402,95 +393,48 @@ class FeatureState:
         if body.get("fingerprint") != self.fingerprint():
             raise SnapshotError("snapshot was taken with a different rule set or engine configuration")
         try:
-            self._restore_body(body)
+            self._clock[0] = int(body["clock"])
+            self.observed = int(body["observed"])
+            for attr, plan in self.keys.items():
+                records = self.records[attr]
+                records.clear()
+                for key, saved in body["keys"][attr]:
+                    records[str(key)] = self._record_from_json(plan, saved)
         except (KeyError, IndexError, TypeError, ValueError) as exc:
             raise SnapshotError(f"snapshot is malformed: {exc}") from None
 
-    def _restore_body(self, body: dict[str, Any]) -> None:
-        self.clock = int(body["clock"])
-        self.observed = int(body["observed"])
-        for track, keys in zip(self.window_tracks.values(), body["windows"], strict=True):
-            track.keys = {}
-            for key, rows in keys:
-                kw = track.keys[key] = KeyWindow(track)
-                row_payment = _Row(track.distinct_attrs)
-                for i, (e, amount) in enumerate(zip(rows[0], rows[1], strict=True)):
-                    row_payment.load([column[i] for column in rows[2:]])
-                    track.append(kw, int(e), int(amount), row_payment)
-                track.evict(kw, self.clock)
-        for entries, saved in zip(self.day_tracks.values(), body["days"], strict=True):
-            entries.clear()
-            entries.update({k: [int(x) for x in v] for k, v in saved.items()})
-        for seen_by_key, saved in zip(self.novelty.values(), body["novelty"], strict=True):
-            seen_by_key.clear()
-            seen_by_key.update({k: {v: int(t) for v, t in seen.items()} for k, seen in saved.items()})
-        for attr, entries in self.history.items():
-            entries.clear()
-            entries.update({k: _history_from_json(v) for k, v in body["history"][attr].items()})
-
-
-class _Row:
-    """A stand-in payment carrying only the distinct attributes, used while restoring windows."""
-
-    def __init__(self, attrs: list[str]) -> None:
-        self._attrs = attrs
-
-    def load(self, values: list[Any]) -> None:
-        for attr, value in zip(self._attrs, values, strict=True):
-            setattr(self, attr, value)
-
-
-def history_value(entry: list[Any], stat: str, k: float, e: int, ts: int, config: EngineConfig) -> Any:
-    """One history statistic. Float operations are spelled out so numpy can repeat them exactly."""
-    n = entry[0]
-    if stat == "count":
-        return n
-    if stat == "since_last":
-        return e - entry[3]
-    if stat == "unusual_hour":
-        if n < config.unusual_hour_min_history:
-            return False
-        hour = (ts + config.utc_offset_us) // MICROS_PER_HOUR % 24
-        return bool(entry[4][hour] * 100 < config.unusual_hour_max_percent * n)
-    mean = float(entry[1]) / float(n)
-    if stat == "mean":
-        return mean
-    variance = entry[2] / float(n) - mean * mean
-    std = sqrt(variance) if variance > 0.0 else 0.0
-    if stat == "std":
-        return std
-    if n < config.zscore_min_history:
-        return float("inf")
-    return mean + k * std
-
-
-def record_history(
-    entries: dict[str, list[Any]], key: str, amount: int, e: int, ts: int, hours: bool, config: EngineConfig
-) -> None:
-    entry = entries.get(key)
-    x = float(amount)
-    if entry is None:
-        entry = entries[key] = [1, amount, x * x, e, array("I", bytes(96)) if hours else None]
-    else:
-        entry[0] += 1
-        entry[1] += amount
-        entry[2] = entry[2] + x * x
-        entry[3] = e
-    if hours:
-        entry[4][(ts + config.utc_offset_us) // MICROS_PER_HOUR % 24] += 1
-
-
-def _history_to_json(entry: list[Any]) -> list[Any]:
-    return [entry[0], entry[1], entry[2], entry[3], None if entry[4] is None else list(entry[4])]
-
-
-def _history_from_json(saved: list[Any]) -> list[Any]:
-    hours = None if saved[4] is None else array("I", [int(h) for h in saved[4]])
-    return [int(saved[0]), int(saved[1]), float(saved[2]), int(saved[3]), hours]
+    def _record_from_json(self, plan: KeyPlan, saved: list[Any]) -> list[Any]:
+        last, day, tracks, days, novelty, history = saved
+        record = self._new_record[plan.attr](int(last))
+        record[1] = int(day)
+        for track, columns in zip(plan.tracks, tracks, strict=True):
+            if columns is None:
+                continue
+            t = self._new_track[(track.attr, track.index)](self.clock)
+            append = self._append[(track.attr, track.index)]
+            amounts = columns[1] if track.keeps_amounts else [0] * len(columns[0])
+            for i, (e, amount) in enumerate(zip(columns[0], amounts, strict=True)):
+                append(t, int(e), int(amount), [column[i] for column in columns[2:]])
+            self._evict[(track.attr, track.index)](t, self.clock)
+            record[track.index] = t
+        record[plan.days_at : plan.novelty_at] = [int(x) for x in days]
+        record[plan.novelty_at : plan.history_at] = [
+            None if seen is None else {str(v): int(t) for v, t in seen.items()} for seen in novelty
+        ]
+        if plan.history:
+            n, s1, s2, last_e, hours = history
+            record[plan.history_at : plan.history_at + 5] = [
+                int(n),
+                int(s1),
+                float(s2),
+                int(last_e),
+                None if hours is None else array("I", [int(h) for h in hours]),
+            ]
+        return record
 
 
 def _load_snapshot(blob: bytes) -> dict[str, Any]:
-    if not blob.startswith(SNAPSHOT_MAGIC):
+    if not isinstance(blob, bytes | bytearray) or not blob.startswith(SNAPSHOT_MAGIC):
         raise SnapshotError("not a Bastion engine state snapshot")
     try:
         body = json.loads(zlib.decompress(blob[len(SNAPSHOT_MAGIC) :]))
