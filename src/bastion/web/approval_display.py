@@ -53,7 +53,9 @@ def _role_grant_rows(request: ApprovalRequest, viewer: Principal) -> list[Payloa
         rows.append(
             PayloadRow(
                 _("User"),
-                f"{user.display_name} ({user.username})",
+                user.username
+                if user.display_name == user.username
+                else f"{user.display_name} ({user.username})",
                 reverse("web:user_detail", args=[user.pk])
                 if viewer.has_permission("identity.view_users")
                 else "",
