@@ -109,6 +109,9 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     response = error_response(exc.status, exc.code, exc.message, exc.fields)
     if exc.status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="bastion"'
+    retry_after = getattr(exc, "retry_after", None)
+    if exc.status == 429 and retry_after is not None:
+        response["Retry-After"] = str(retry_after)
     return response
 
 

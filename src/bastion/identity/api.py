@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from bastion.identity import actions, services
 from bastion.identity.approvals import approval_kind
@@ -53,7 +53,7 @@ from bastion.platform.api_helpers import (
     require_permission,
 )
 from bastion.platform.errors import FieldError, NotFound, PermissionDenied
-from bastion.platform.masking import mask_phone
+from bastion.platform.pii import present_pii
 from bastion.platform.scoping import get_scoped_object, scoped
 
 router = Router(tags=["identity"])
@@ -71,9 +71,8 @@ def _branch_ref(branch: Branch | None) -> dict[str, Any] | None:
 
 
 def _phone_for(viewer: Any, user: User) -> str:
-    if not user.phone:
-        return ""
-    return user.phone if viewer.has_permission("identity.view_pii_unmasked") else mask_phone(user.phone)
+    # Masked for most; a clear read by those allowed is written to the audit trail (R1.5, R1.6).
+    return present_pii(value=user.phone, kind="phone", principal=viewer, obj=user, field="phone")
 
 
 def _render_user(user: User, viewer: Any) -> dict[str, Any]:
@@ -284,11 +283,11 @@ def list_users(request: HttpRequest, paging: Query[PageQuery], filters: Query[Us
 
 
 @router.post("/users", response={201: UserOut, **ERRORS}, summary="Create a user (no roles)")
-def create_user(request: HttpRequest, payload: UserCreateIn) -> tuple[int, dict[str, Any]]:
+def create_user(request: HttpRequest, payload: UserCreateIn) -> Status[dict[str, Any]]:
     principal = principal_of(request)
     require_permission(principal, "identity.manage_users")
     user = actions.do_create_user(**payload.dict(), actor=principal)
-    return 201, _render_user(_scoped_user(principal, user.pk), principal)
+    return Status(201, _render_user(_scoped_user(principal, user.pk), principal))
 
 
 @router.get("/users/{user_id}", response={200: UserOut, **ERRORS}, summary="One user")
@@ -353,16 +352,14 @@ def list_roles(request: HttpRequest, paging: Query[PageQuery]) -> dict[str, Any]
     response={202: ApprovalOut, **ERRORS},
     summary="Request a role grant (dual control: applied when a second person approves)",
 )
-def request_role_grant(
-    request: HttpRequest, user_id: int, payload: RoleGrantIn
-) -> tuple[int, dict[str, Any]]:
+def request_role_grant(request: HttpRequest, user_id: int, payload: RoleGrantIn) -> Status[dict[str, Any]]:
     principal = principal_of(request)
     require_permission(principal, "identity.request_role_grant")
     person = _require_person(principal)
     submitted = actions.do_request_role_grant(
         user_id=user_id, role_code=payload.role, reason=payload.reason, actor=person
     )
-    return 202, _render_approval(submitted, person)
+    return Status(202, _render_approval(submitted, person))
 
 
 @router.delete(
@@ -370,13 +367,13 @@ def request_role_grant(
     response={204: None, **ERRORS},
     summary="Revoke a role at once (reducing access needs no second person)",
 )
-def revoke_role(request: HttpRequest, user_id: int, role_code: str, reason: str) -> tuple[int, None]:
+def revoke_role(request: HttpRequest, user_id: int, role_code: str, reason: str) -> Status[None]:
     principal = principal_of(request)
     require_permission(principal, "identity.manage_users")
     if len(reason) > 1000:
         raise FieldError("reason", _("Keep the reason under 1000 characters."))
     actions.do_revoke_role(user_id=user_id, role_code=role_code, reason=reason, actor=principal)
-    return 204, None
+    return Status(204, None)
 
 
 # --- approvals ------------------------------------------------------------------------------------
@@ -470,7 +467,7 @@ def list_tokens(request: HttpRequest, paging: Query[PageQuery]) -> dict[str, Any
 @router.post(
     "/tokens", response={201: TokenCreatedOut, **ERRORS}, summary="Issue a token; the secret is shown once"
 )
-def issue_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, Any]]:
+def issue_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
     principal = principal_of(request)
     require_permission(principal, "identity.manage_tokens")
     person = _require_person(principal)
@@ -483,7 +480,7 @@ def issue_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, 
         expires_at=payload.expires_at,
         actor=person,
     )
-    return 201, _render_token(token) | {"secret": secret}
+    return Status(201, _render_token(token) | {"secret": secret})
 
 
 @router.post(

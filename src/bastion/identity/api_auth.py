@@ -18,13 +18,13 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django_ratelimit import ALL
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from bastion.identity import services
-from bastion.platform.api_helpers import RateLimited
 from bastion.platform.errors import DomainError, PermissionDenied
+from bastion.platform.ratelimit import RateLimited
 
 BEARER_FAILURE_GROUP = "api.bearer_failures"
 
@@ -41,28 +41,32 @@ def _token_failure_rate(group: str, request: HttpRequest) -> str:
     return str(settings.BASTION_RATE_LIMIT_TOKEN_FAILURES)
 
 
-def _failures_exhausted(request: HttpRequest, *, count: bool) -> bool:
-    return bool(
-        is_ratelimited(
-            request,
-            group=BEARER_FAILURE_GROUP,
-            key="ip",
-            rate=_token_failure_rate,
-            method=ALL,
-            increment=count,
-        )
+def _bearer_usage(request: HttpRequest, *, count: bool) -> dict[str, Any] | None:
+    return get_usage(
+        request,
+        group=BEARER_FAILURE_GROUP,
+        key="ip",
+        rate=_token_failure_rate,
+        method=ALL,
+        increment=count,
     )
+
+
+def _bearer_failures_spent(request: HttpRequest) -> bool:
+    """True once this address used up its failures (peeking does not count as one)."""
+    usage = _bearer_usage(request, count=False)
+    return usage is not None and usage["count"] >= usage["limit"]
 
 
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer bst_<prefix>_<secret>``; expired or revoked tokens are refused."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        if _failures_exhausted(request, count=False):
-            raise RateLimited(_("Too many failed token attempts; wait a minute and try again."))
+        if _bearer_failures_spent(request):
+            raise RateLimited()
         principal = services.authenticate_token(token)
         if principal is None:
-            _failures_exhausted(request, count=True)
+            _bearer_usage(request, count=True)
             raise InvalidToken(_("The API token is unknown, expired or revoked."))
         request.principal = principal  # type: ignore[attr-defined]
         return principal

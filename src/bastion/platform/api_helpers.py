@@ -9,17 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django_ratelimit import ALL
-from django_ratelimit.core import is_ratelimited
 from ninja import Schema
 from pydantic import Field
 
-from bastion.platform.errors import DomainError, PermissionDenied
+from bastion.platform.errors import PermissionDenied
 from bastion.platform.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paginate
+from bastion.platform.ratelimit import check_rate
 from bastion.platform.scoping import Principal
 
 T = TypeVar("T")
@@ -63,37 +61,14 @@ def require_permission(principal: Principal, code: str) -> None:
         )
 
 
-class RateLimited(DomainError):
-    """The caller spent its budget for this kind of request; 429 in the common error shape."""
-
-    status = 429
-    code = "rate_limited"
-
-
-def enforce_rate(request: HttpRequest, *, group: str, setting: str, key: str = "user") -> None:
-    """Count this request against ``group``'s budget (a ``BASTION_*`` rate like ``120/m``); 429 past it.
-
-    ``key`` is ``"user"`` (the authenticated principal) or ``"ip"``. The rate is read from settings
-    at request time so an operator's change applies without a restart of this module.
-    """
-
-    def rate(group: str, request: HttpRequest) -> str:
-        return str(getattr(settings, setting))
+def enforce_rate(request: HttpRequest, *, group: str, setting: str) -> None:
+    """Count this request against the principal's budget in ``group`` (a ``BASTION_*`` rate); 429 past it."""
 
     def principal_key(group: str, request: HttpRequest) -> str:
         principal = principal_of(request)
         return f"{type(principal).__name__}:{principal.pk}"
 
-    limited = is_ratelimited(
-        request,
-        group=group,
-        key=principal_key if key == "user" else key,
-        rate=rate,
-        method=ALL,
-        increment=True,
-    )
-    if limited:
-        raise RateLimited(_("Too many requests; wait a minute and try again."))
+    check_rate(request, group=group, key=principal_key, rate=f"setting:{setting}")
 
 
 def page_of(
