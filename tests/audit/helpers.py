@@ -11,6 +11,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
+from django.utils import translation
 
 from bastion.audit.actions import record_event
 from bastion.audit.chain import HASHED_FIELDS, row_hash
@@ -45,10 +46,11 @@ def append_events(count: int, *, branch: Branch | None = None) -> list[AuditEven
 
 
 def run_verify(*args: str) -> tuple[int, str]:
-    """Run ``bastion audit verify`` through the real command; returns (exit code, all output)."""
+    """Run ``bastion audit verify`` through the real command, in English; returns (exit code, output)."""
     out, err = io.StringIO(), io.StringIO()
     try:
-        call_command("audit", "verify", *args, stdout=out, stderr=err)
+        with translation.override("en"):
+            call_command("audit", "verify", *args, stdout=out, stderr=err)
     except CommandError as exc:
         return exc.returncode, out.getvalue() + err.getvalue() + str(exc)
     return 0, out.getvalue() + err.getvalue()

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bastion.audit.chain import format_time
 from bastion.audit.models import AuditEvent
@@ -61,17 +62,21 @@ class Command(BaseCommand):
 
     def _verify(self, options: dict[str, Any]) -> None:
         if options["batch_size"] < 1:
-            raise CommandError("--batch-size must be at least 1")
+            raise CommandError(_("--batch-size must be at least 1"))
         result = self._run_verification(options["checkpoints"], options["batch_size"])
         if options["json"]:
             self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))
         elif result.ok:
             self.stdout.write(self.style.SUCCESS(result.message))
             for anchored in result.checkpoints:
-                self.stdout.write(f"checkpoint {anchored.seq} present with its anchored hash")
+                self.stdout.write(
+                    _("checkpoint %(seq)s present with its anchored hash") % {"seq": anchored.seq}
+                )
         if not result.ok:
             raise CommandError(
-                f"chain broken at seq {result.first_bad_seq}: {result.message}", returncode=EXIT_BROKEN
+                _("chain broken at seq %(seq)s: %(message)s")
+                % {"seq": result.first_bad_seq, "message": result.message},
+                returncode=EXIT_BROKEN,
             )
 
     def _checkpoint(self, options: dict[str, Any]) -> None:
@@ -79,8 +84,8 @@ class Command(BaseCommand):
             result = self._run_verification([], 5000)
             if not result.ok:
                 raise CommandError(
-                    f"refusing to print a checkpoint of a broken chain: seq {result.first_bad_seq}: "
-                    f"{result.message}",
+                    _("refusing to print a checkpoint of a broken chain: seq %(seq)s: %(message)s")
+                    % {"seq": result.first_bad_seq, "message": result.message},
                     returncode=EXIT_BROKEN,
                 )
         head = chain_head()
