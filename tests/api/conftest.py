@@ -14,13 +14,16 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
+from django.test.client import ClientHandler
 from django.utils import timezone
 
 from bastion.audit.models import AuditEvent
 from bastion.identity import actions
+from bastion.identity.middleware import SESSION_MFA, SESSION_STARTED
 from bastion.identity.models import ApiToken, ApprovalRequest, Site, Team, User
 from bastion.identity.services import TOKEN_PREFIX, token_digest
 from tests.factories import World, make_world
@@ -40,6 +43,16 @@ class ApiWorld:
     principals: dict[str, User] = field(default_factory=dict)  # "<role>_a", "branch_manager_b", "*_hq"
     targets: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> {"A": id, "B": id}
     token_secrets: dict[str, str] = field(default_factory=dict)  # principal name -> bearer secret
+    session_keys: dict[str, str] = field(default_factory=dict)  # principal name -> signed-in session
+
+    def session(self, name: str) -> Client:
+        """A client on the principal's session made with the world (cheaper than signing in anew)."""
+        client = _client()
+        client.cookies[settings.SESSION_COOKIE_NAME] = self.session_keys[name]
+        return client
+
+    def bearer(self, name: str) -> Client:
+        return bearer_client(self.token_secrets[name])
 
     @property
     def branch_a(self) -> Any:
@@ -131,6 +144,7 @@ def _build(world: World) -> ApiWorld:
             name=f"matrix-{name}",
         )
         api_world.token_secrets[name] = secret
+        api_world.session_keys[name] = session_client(user).cookies[settings.SESSION_COOKIE_NAME].value
     return api_world
 
 
@@ -153,19 +167,34 @@ def _fresh_rate_limits() -> None:
     cache.clear()
 
 
+# Building a handler loads the middleware, and WhiteNoise then indexes every static file: share one
+# handler per CSRF mode instead of paying that on every request of a thousand-case matrix.
+_HANDLERS = {flag: ClientHandler(enforce_csrf_checks=flag) for flag in (False, True)}
+
+
+def _client(*, enforce_csrf: bool = False, headers: dict[str, str] | None = None) -> Client:
+    client = Client(enforce_csrf_checks=enforce_csrf, headers=headers)
+    client.handler = _HANDLERS[enforce_csrf]
+    return client
+
+
 def session_client(user: User, *, enforce_csrf: bool = False) -> Client:
     """A console session that passed MFA, as the login view leaves it."""
-    client = Client(enforce_csrf_checks=enforce_csrf)
+    client = _client(enforce_csrf=enforce_csrf)
     client.force_login(user)
     session = client.session
-    session["mfa_verified"] = True
-    session["bastion_session_started"] = time.time()
+    session[SESSION_MFA] = True
+    session[SESSION_STARTED] = time.time()
     session.save()
     return client
 
 
 def bearer_client(secret: str) -> Client:
-    return Client(headers={"Authorization": f"Bearer {secret}"})
+    return _client(headers={"Authorization": f"Bearer {secret}"})
+
+
+def anonymous_client(*, enforce_csrf: bool = False) -> Client:
+    return _client(enforce_csrf=enforce_csrf)
 
 
 def call(client: Client, method: str, path: str, body: Any = None) -> Any:

@@ -34,7 +34,7 @@ def _new_token_body(**overrides: Any) -> dict[str, Any]:
 
 # --- tokens ---------------------------------------------------------------------------------------
 def test_token_is_issued_once_used_and_revoked_through_the_api(api_world: Any) -> None:
-    admin = session_client(api_world.principals["admin_hq"])
+    admin = api_world.session("admin_hq")
     response = call(admin, "POST", "/api/v1/tokens", _new_token_body())
     assert response.status_code == 201, response.content
     issued = response.json()
@@ -83,7 +83,7 @@ def test_unknown_or_malformed_token_is_401(api_world: Any, header: str) -> None:
 
 
 def test_a_bad_token_is_not_rescued_by_a_session(api_world: Any) -> None:
-    client = session_client(api_world.principals["admin_hq"])
+    client = api_world.session("admin_hq")
     response = client.get("/api/v1/me", headers={"Authorization": "Bearer bst_nope_nope"})
     assert_error_shape(response, 401, "invalid_token")
 
@@ -230,7 +230,7 @@ def test_repeated_bad_tokens_are_rate_limited(api_world: Any) -> None:
 
 @override_settings(BASTION_RATE_LIMIT_TOKEN="2/m")
 def test_token_issue_and_revoke_are_rate_limited(api_world: Any) -> None:
-    client = session_client(api_world.principals["admin_hq"])
+    client = api_world.session("admin_hq")
     first = call(client, "POST", "/api/v1/tokens", _new_token_body(name="one"))
     assert first.status_code == 201
     assert (

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from bastion.api import api
 from bastion.identity.permissions import ROLES
-from tests.api.conftest import INSTITUTION_WIDE, bearer_client, call, session_client
+from tests.api.conftest import INSTITUTION_WIDE, anonymous_client, call
 
 pytestmark = pytest.mark.django_db
 
@@ -234,7 +234,7 @@ def _request(api_world: Any, method: str, path: str, target: str | None) -> tupl
 @pytest.mark.parametrize(("method", "path", "principal", "target"), _cases(PRINCIPALS))
 def test_session_matrix(api_world: Any, method: str, path: str, principal: str, target: str | None) -> None:
     url, body = _request(api_world, method, path, target)
-    client = session_client(api_world.principals[principal])
+    client = api_world.session(principal)
     response = call(client, method, url, None if method == "GET" else body)
     expected = MATRIX[(method, path)].expect(principal, target, False)
     assert response.status_code == expected, (url, response.content[:300])
@@ -257,7 +257,7 @@ TOKEN_PRINCIPALS = [
 @pytest.mark.parametrize(("method", "path", "principal", "target"), _cases(TOKEN_PRINCIPALS))
 def test_token_matrix(api_world: Any, method: str, path: str, principal: str, target: str | None) -> None:
     url, body = _request(api_world, method, path, target)
-    client = bearer_client(api_world.token_secrets[principal])
+    client = api_world.bearer(principal)
     response = call(client, method, url, None if method == "GET" else body)
     expected = MATRIX[(method, path)].expect(principal, target, True)
     assert response.status_code == expected, (url, response.content[:300])
@@ -268,9 +268,7 @@ def test_token_matrix(api_world: Any, method: str, path: str, principal: str, ta
 @pytest.mark.parametrize(("method", "path"), sorted(MATRIX))
 def test_anonymous_is_401_everywhere(api_world: Any, method: str, path: str) -> None:
     url, body = _request(api_world, method, path, "A" if MATRIX[(method, path)].target else None)
-    from django.test import Client
-
-    response = call(Client(), method, url, None if method == "GET" else body)
+    response = call(anonymous_client(), method, url, None if method == "GET" else body)
     assert response.status_code == 401, response.content
     assert response.json()["error"]["code"] == "unauthenticated"
     assert response["WWW-Authenticate"].startswith("Bearer")

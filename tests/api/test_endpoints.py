@@ -12,13 +12,13 @@ from django.test import Client
 
 from bastion.audit.models import AuditEvent
 from bastion.identity.models import ApprovalRequest, User, UserRole
-from tests.api.conftest import assert_error_shape, call, count_rows, session_client
+from tests.api.conftest import assert_error_shape, call, count_rows
 
 pytestmark = pytest.mark.django_db
 
 
 def test_me_describes_the_session_user(api_world: Any) -> None:
-    body = session_client(api_world.principals["branch_manager_a"]).get("/api/v1/me").json()
+    body = api_world.session("branch_manager_a").get("/api/v1/me").json()
     assert body["principal"]["type"] == "user"
     assert body["principal"]["name"] == "branch_manager_a"
     assert body["principal"]["roles"] == ["branch_manager"]
@@ -29,7 +29,7 @@ def test_me_describes_the_session_user(api_world: Any) -> None:
 
 
 def test_branch_detail_lists_its_sites(api_world: Any) -> None:
-    client = session_client(api_world.principals["onsite_engineer_a"])
+    client = api_world.session("onsite_engineer_a")
     body = client.get(f"/api/v1/branches/{api_world.branch_a.pk}").json()
     assert body["name"] == "上海浦东支行"
     assert [s["code"] for s in body["sites"]] == ["hall"]
@@ -43,13 +43,13 @@ def test_phone_is_masked_unless_the_role_may_see_it_and_clear_reads_are_audited(
     url = f"/api/v1/users/{target.pk}"
 
     before = AuditEvent.objects.filter(action__startswith="read.").count()
-    masked = session_client(api_world.principals["branch_manager_a"]).get(url).json()
+    masked = api_world.session("branch_manager_a").get(url).json()
     assert masked["phone"] == "138****5678"
-    listed = session_client(api_world.principals["branch_manager_a"]).get("/api/v1/users?page_size=200")
+    listed = api_world.session("branch_manager_a").get("/api/v1/users?page_size=200")
     assert "13812345678" not in listed.content.decode()
     assert AuditEvent.objects.filter(action__startswith="read.").count() == before
 
-    clear = session_client(api_world.principals["compliance_officer_a"]).get(url).json()
+    clear = api_world.session("compliance_officer_a").get(url).json()
     assert clear["phone"] == "13812345678"
     read = AuditEvent.objects.filter(action__startswith="read.").latest("seq")
     assert (read.actor_label, read.object_id) == ("compliance_officer_a", str(target.pk))
@@ -57,7 +57,7 @@ def test_phone_is_masked_unless_the_role_may_see_it_and_clear_reads_are_audited(
 
 # --- users ----------------------------------------------------------------------------------------
 def test_create_update_and_filter_users(api_world: Any) -> None:
-    client = session_client(api_world.principals["administrator_a"])
+    client = api_world.session("administrator_a")
     created = call(
         client,
         "POST",
@@ -96,7 +96,7 @@ def test_create_update_and_filter_users(api_world: Any) -> None:
 
 def test_revoke_role_takes_effect_at_once(api_world: Any) -> None:
     target = api_world.targets["user"]["A"]
-    client = session_client(api_world.principals["admin_hq"])
+    client = api_world.session("admin_hq")
     response = client.delete(f"/api/v1/users/{target}/roles/onsite_engineer?reason=left+the+team")
     assert response.status_code == 204 and response.content == b""
     assert not UserRole.objects.filter(user_id=target, role__code="onsite_engineer").exists()
@@ -107,7 +107,7 @@ def test_revoke_role_takes_effect_at_once(api_world: Any) -> None:
 # --- dual control ---------------------------------------------------------------------------------
 def test_role_grant_through_the_api_needs_a_second_person(api_world: Any) -> None:
     target = api_world.targets["user"]["A"]
-    maker = session_client(api_world.principals["branch_manager_a"])
+    maker = api_world.session("branch_manager_a")
     submitted = call(
         maker,
         "POST",
@@ -131,7 +131,7 @@ def test_role_grant_through_the_api_needs_a_second_person(api_world: Any) -> Non
     mine = maker.get("/api/v1/approvals?box=mine").json()["items"]
     assert [r["id"] for r in mine] == [request["id"]]
 
-    checker = session_client(api_world.principals["compliance_officer_a"])
+    checker = api_world.session("compliance_officer_a")
     inbox = checker.get("/api/v1/approvals?box=to_decide&status=pending").json()["items"]
     assert request["id"] in {r["id"] for r in inbox}
     assert all(r["can_decide"] for r in inbox)
@@ -151,7 +151,7 @@ def test_role_grant_through_the_api_needs_a_second_person(api_world: Any) -> Non
 def test_self_approval_is_refused_through_the_api(api_world: Any) -> None:
     # administrator_a both made request A and holds the permission to approve role grants.
     request_id = api_world.targets["approval"]["A"]
-    client = session_client(api_world.principals["administrator_a"])
+    client = api_world.session("administrator_a")
     assert client.get(f"/api/v1/approvals/{request_id}").json()["can_decide"] is False
     before = count_rows()
     for verb, body in [("approve", {"note": "mine"}), ("reject", {"note": "mine"})]:
@@ -162,13 +162,13 @@ def test_self_approval_is_refused_through_the_api(api_world: Any) -> None:
 
 
 def test_maker_cancels_and_checker_rejects_with_a_reason(api_world: Any) -> None:
-    maker = session_client(api_world.principals["administrator_a"])
+    maker = api_world.session("administrator_a")
     request_a = api_world.targets["approval"]["A"]
     cancelled = call(maker, "POST", f"/api/v1/approvals/{request_a}/cancel", {})
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
 
     request_b = api_world.targets["approval"]["B"]
-    checker = session_client(api_world.principals["compliance_hq"])
+    checker = api_world.session("compliance_hq")
     rejected = call(checker, "POST", f"/api/v1/approvals/{request_b}/reject", {"note": "not needed"})
     assert rejected.status_code == 200
     assert (rejected.json()["status"], rejected.json()["decision_note"]) == ("rejected", "not needed")
@@ -178,7 +178,7 @@ def test_maker_cancels_and_checker_rejects_with_a_reason(api_world: Any) -> None
 
 # --- audit ----------------------------------------------------------------------------------------
 def test_audit_search_detail_verify_and_export(api_world: Any) -> None:
-    client = session_client(api_world.principals["auditor_hq"])
+    client = api_world.session("auditor_hq")
     events = client.get("/api/v1/audit/events?action=approval.submitted").json()
     assert events["total"] == 2 and {e["action"] for e in events["items"]} == {"approval.submitted"}
     seq = events["items"][0]["seq"]
@@ -204,7 +204,7 @@ def test_audit_search_detail_verify_and_export(api_world: Any) -> None:
 
 
 def test_branch_auditor_sees_only_their_branch_events(api_world: Any) -> None:
-    client = session_client(api_world.principals["auditor_a"])
+    client = api_world.session("auditor_a")
     items = client.get("/api/v1/audit/events?page_size=200").json()["items"]
     assert items and {e["branch_id"] for e in items} == {api_world.branch_a.pk}
     other = api_world.targets["event"]["B"]

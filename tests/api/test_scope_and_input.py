@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from bastion.identity.models import ApiToken, ApprovalRequest, Team, User, UserRole
-from tests.api.conftest import INSTITUTION_WIDE, assert_error_shape, call, count_rows, session_client
+from tests.api.conftest import INSTITUTION_WIDE, assert_error_shape, call, count_rows
 from tests.api.test_authorisation_matrix import MATRIX, api_endpoints
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +80,7 @@ BRANCH_PRINCIPALS = [
 @pytest.mark.parametrize("principal", BRANCH_PRINCIPALS)
 def test_branch_user_reads_no_row_of_another_branch(api_world: Any, principal: str) -> None:
     user = api_world.principals[principal]
-    client = session_client(user)
+    client = api_world.session(principal)
     own = user.home_branch_id
     checked = 0
     for path, branch_of in LIST_BRANCH_OF.items():
@@ -98,7 +98,7 @@ def test_branch_user_reads_no_row_of_another_branch(api_world: Any, principal: s
 
 
 def test_institution_wide_users_see_both_branches(api_world: Any) -> None:
-    client = session_client(api_world.principals["admin_hq"])
+    client = api_world.session("admin_hq")
     branches = {item["id"] for item in _all_items(client, "/branches")}
     assert {api_world.branch_a.pk, api_world.branch_b.pk} <= branches
     teams = {item["branch_id"] for item in _all_items(client, "/teams")}
@@ -108,7 +108,7 @@ def test_institution_wide_users_see_both_branches(api_world: Any) -> None:
 
 
 def test_pagination_shape_and_bounds(api_world: Any) -> None:
-    client = session_client(api_world.principals["admin_hq"])
+    client = api_world.session("admin_hq")
     body = client.get("/api/v1/users?page=2&page_size=5").json()
     assert set(body) == {"items", "page", "page_size", "total"}
     assert (body["page"], body["page_size"], len(body["items"])) == (2, 5, 5)
@@ -339,7 +339,7 @@ def test_bad_input_names_the_field_and_writes_nothing(
     # compliance_hq may decide approvals; admin_hq may do everything else.
     actor = "compliance_hq" if "/approvals/" in path else "admin_hq"
     before = _snapshot(api_world)
-    response = call(session_client(api_world.principals[actor]), method, url, body)
+    response = call(api_world.session(actor), method, url, body)
     assert 400 <= response.status_code < 500, response.content
     error = assert_error_shape(response, response.status_code)
     assert field in error["fields"], error
@@ -347,7 +347,7 @@ def test_bad_input_names_the_field_and_writes_nothing(
 
 
 def test_unknown_route_and_wrong_method_use_the_error_shape(api_world: Any) -> None:
-    client = session_client(api_world.principals["admin_hq"])
+    client = api_world.session("admin_hq")
     assert_error_shape(client.get("/api/v1/no/such/thing"), 404, "not_found")
     response = client.delete("/api/v1/me")
     assert_error_shape(response, 405, "method_not_allowed")
@@ -357,7 +357,7 @@ def test_unknown_route_and_wrong_method_use_the_error_shape(api_world: Any) -> N
 
 def test_institution_level_team_hidden_from_branch_users(api_world: Any) -> None:
     hq_team = Team.objects.get(code="hq-risk")
-    client = session_client(api_world.principals["branch_manager_a"])
+    client = api_world.session("branch_manager_a")
     assert hq_team.pk not in {t["id"] for t in _all_items(client, "/teams")}
-    hq_client = session_client(api_world.principals[next(iter(INSTITUTION_WIDE))])
+    hq_client = api_world.session(next(iter(INSTITUTION_WIDE)))
     assert hq_team.pk in {t["id"] for t in _all_items(hq_client, "/teams")}
