@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from .batch_features import FeatureComputer
 from .config import EngineConfig
@@ -328,7 +329,7 @@ def score_normalized(
     rules = [compiler.expr(r.condition).fill_null(False).alias(f"r{j}") for j, r in enumerate(engine.rules)]
     scored = scored.with_columns(rules) if rules else scored
     model_points = _model_points(engine, scored)
-    scored = scored.with_columns(model_points.alias("model_points")).with_columns(_decision_columns(engine))
+    scored = _with_decisions(engine, scored.with_columns(model_points.alias("model_points")))
     report("rules", total_steps, total_steps)
     return BatchResult(engine, scored)
 
@@ -344,13 +345,29 @@ def _model_points(engine: Engine, scored: pl.DataFrame) -> pl.Series:
     return points
 
 
-def _decision_columns(engine: Engine) -> list[pl.Expr]:
+def _labels_where(flags: np.ndarray | None, labels: list[str], height: int) -> pl.Series:
+    """Per row, the labels of the set flags in column order (an Arrow list column, built in bulk)."""
+    if flags is None:
+        return pl.Series([[]] * height, dtype=pl.List(pl.String))
+    rows, columns = np.nonzero(flags)  # row-major: rows ascending, rule order within a row
+    offsets = np.zeros(height + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=height), out=offsets[1:])
+    values = pa.array(np.asarray(labels, dtype=object)[columns], type=pa.large_string())
+    array = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), values)
+    series = pl.from_arrow(array)
+    assert isinstance(series, pl.Series)
+    return series.cast(pl.List(pl.String))
+
+
+def _with_decisions(engine: Engine, scored: pl.DataFrame) -> pl.DataFrame:
+    """Score, level, action and reason lists; staged so each step is a small expression."""
     policy = engine.policy
     fired = [(pl.col(f"r{j}"), r) for j, r in enumerate(engine.rules)]
     points = pl.sum_horizontal(
         [pl.lit(0, dtype=pl.Int64)] + [pl.when(flag).then(r.rule.points).otherwise(0) for flag, r in fired]
-    ) + pl.col("model_points")
-    score = points.clip(0, 100)
+    )
+    scored = scored.with_columns((points + pl.col("model_points")).clip(0, 100).cast(pl.Int64).alias("score"))
+    score = pl.col("score")
     score_rank = (
         pl.when(score >= policy.high_risk)
         .then(3)
@@ -360,33 +377,29 @@ def _decision_columns(engine: Engine) -> list[pl.Expr]:
         .then(1)
         .otherwise(0)
     )
-    level_rank = pl.max_horizontal(
-        [score_rank] + [pl.when(f).then(r.min_rank).otherwise(0) for f, r in fired]
-    )
-    level_action = level_rank.replace_strict(
+    raised = [pl.when(f).then(r.min_rank).otherwise(0) for f, r in fired if r.min_rank]
+    scored = scored.with_columns(pl.max_horizontal([score_rank, *raised]).cast(pl.Int64).alias("_level"))
+    level_action = pl.col("_level").replace_strict(
         {i: ACTIONS.index(policy.actions[name]) for i, name in enumerate(LEVELS)}, return_dtype=pl.Int64
     )
-    action_rank = pl.max_horizontal(
-        [level_action] + [pl.when(f).then(r.action_rank).otherwise(0) for f, r in fired]
-    )
-    action = action_rank.replace_strict(dict(enumerate(ACTIONS)), return_dtype=pl.String)
+    forced = [pl.when(f).then(r.action_rank).otherwise(0) for f, r in fired if r.action_rank]
+    scored = scored.with_columns(pl.max_horizontal([level_action, *forced]).cast(pl.Int64).alias("_action"))
     methods = pl.lit(list(policy.challenge_methods), dtype=pl.List(pl.String))
     empty = pl.lit([], dtype=pl.List(pl.String))
-
-    def listed(text: Callable[[Any], str]) -> pl.Expr:
-        if not fired:
-            return empty
-        return pl.concat_list([pl.when(f).then(pl.lit(text(r))) for f, r in fired]).list.drop_nulls()
-
-    return [
-        score.cast(pl.Int64).alias("score"),
-        level_rank.replace_strict(dict(enumerate(LEVELS)), return_dtype=pl.String).alias("level"),
-        level_rank.replace_strict(
-            {i: LEVEL_LABELS_ZH[n] for i, n in enumerate(LEVELS)}, return_dtype=pl.String
-        ).alias("level_zh"),
+    action = pl.col("_action").replace_strict(dict(enumerate(ACTIONS)), return_dtype=pl.String)
+    scored = scored.with_columns(
+        pl.col("_level").replace_strict(dict(enumerate(LEVELS)), return_dtype=pl.String).alias("level"),
+        pl.col("_level")
+        .replace_strict({i: LEVEL_LABELS_ZH[n] for i, n in enumerate(LEVELS)}, return_dtype=pl.String)
+        .alias("level_zh"),
         action.alias("action"),
         pl.when(action == "challenge").then(methods).otherwise(empty).alias("required_auth"),
-        listed(lambda r: r.rule.id).alias("fired"),
-        listed(lambda r: r.rule.reason_zh).alias("reasons_zh"),
-        listed(lambda r: r.rule.reason_en).alias("reasons_en"),
-    ]
+    )
+    flags = scored.select(f"r{j}" for j in range(len(fired))).to_numpy() if fired else None
+    for name, labels in (
+        ("fired", [r.rule.id for _, r in fired]),
+        ("reasons_zh", [r.rule.reason_zh for _, r in fired]),
+        ("reasons_en", [r.rule.reason_en for _, r in fired]),
+    ):
+        scored = scored.with_columns(_labels_where(flags, labels, scored.height).alias(name))
+    return scored.drop("_level", "_action")

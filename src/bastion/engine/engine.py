@@ -48,6 +48,14 @@ def compile_condition(rule_id: str, text: str) -> tuple[T, set[str]]:
         raise exc.with_rule(rule_id, text) from None
 
 
+def required_lists(ruleset: RuleSet) -> set[str]:
+    """Names used by list("...") in the active rules of a rule set."""
+    names: set[str] = set()
+    for rule in ruleset.active:
+        names |= compile_condition(rule.id, rule.when)[1]
+    return names
+
+
 class Engine:
     """A compiled rule set plus configuration, policy, named lists and an optional model."""
 

@@ -58,6 +58,10 @@ AUTH_BY_CHANNEL = {
 DEFAULT_AUTH = (("password", 35), ("dynamic_code", 25), ("fingerprint", 15), ("face", 15), ("qr_code", 8),
                 ("multi_factor", 1), ("voice", 0.5), ("iris", 0.5))  # fmt: skip
 INSTITUTIONS = ("ICBC", "CCB", "ABC", "BOC", "BOCOM", "CMB", "CITIC", "SPDB", "HSBC-CN", "ALIPAY", "TENPAY")
+# Merchant popularity: a long tail where the most popular of 20,000 merchants takes about 1%.
+MERCHANTS = np.arange(20_000)
+MERCHANT_WEIGHTS = 1.0 / (MERCHANTS + 1.0) ** 0.7
+MERCHANT_WEIGHTS /= MERCHANT_WEIGHTS.sum()
 LABELS = (
     "burst",
     "account_takeover",
@@ -137,7 +141,7 @@ def background(
         auth[rows] = _choice(rng, AUTH_BY_CHANNEL.get(name, DEFAULT_AUTH), len(rows))
     # Payees: other customers (P2P) or a merchant pool; cash and ATM have none.
     peer = rng.choice(len(people.customer), size=size, p=weights)
-    merchant = rng.zipf(1.6, size) % 5000
+    merchant = rng.choice(MERCHANTS, size=size, p=MERCHANT_WEIGHTS)
     to_peer = rng.random(size) < 0.45
     payee = np.where(
         to_peer, people.account[peer], np.array([f"M{m:06d}" for m in merchant.tolist()], dtype=object)

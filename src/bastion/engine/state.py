@@ -307,9 +307,10 @@ class FeatureState:
             records = self.records[attr]
             for key in list(records):
                 record = records[key]
-                if not self._trim(plan, record, clock, horizon) and not plan.history:
-                    if not plan.day_filters or record[1] != today:
-                        del records[key]
+                live = self._trim(plan, record, clock, horizon)
+                today_totals = plan.day_filters and record[1] == today
+                if not live and not plan.history and not today_totals:
+                    del records[key]
 
     def _trim(self, plan: KeyPlan, record: list[Any], clock: int, horizon: int) -> bool:
         """Evict one record to ``clock``; return True if anything in it is still live."""
