@@ -6,10 +6,12 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
 from bastion.audit.models import AuditEvent
 from bastion.identity import actions
+from tests.web.conftest import sign_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
@@ -55,10 +57,6 @@ def test_date_range_is_inclusive_of_the_last_day(console, history):
 
 
 def test_branch_scoped_reader_sees_only_their_branch(console, history):
-    from django.test import Client
-
-    from tests.web.conftest import sign_in
-
     reader = history.users["compliance_officer"]  # branch A only, holds audit.view_trail
     client = sign_in(Client(), reader)
     html = client.get("/audit/").content.decode()
@@ -108,3 +106,24 @@ def test_chain_status_intact_then_broken(console, history):
     broken = client.get("/audit/chain/").content.decode()
     assert "Chain broken" in broken
     assert f"The first inconsistent event is #{victim.seq}." in broken
+
+
+def test_export_downloads_the_filtered_events_and_is_logged(console, history):
+    client = console("auditor_hq")
+    page = client.get("/audit/?action=identity.user_unlocked").content.decode()
+    assert "/audit/export/?action=identity.user_unlocked&amp;fmt=csv" in page
+    response = client.get("/audit/export/?action=identity.user_unlocked&fmt=csv")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="audit-')
+    lines = response.content.decode("utf-8-sig").strip().splitlines()
+    assert len(lines) == 2 and "identity.user_unlocked" in lines[1]
+    assert AuditEvent.objects.filter(action="read.audit_export").exists()
+    bad = client.get("/audit/export/?fmt=xml", follow=True)
+    assert "Choose one of: csv, json." in bad.content.decode()
+
+
+def test_export_needs_its_own_permission(console, history):
+    # Compliance officers read the trail but may not export it.
+    client = console("compliance_hq")
+    assert "export-csv" not in client.get("/audit/").content.decode()
+    assert client.get("/audit/export/?fmt=csv").status_code == 403

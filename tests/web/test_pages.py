@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from bastion.identity import actions
+from tests.factories import make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
@@ -133,8 +134,6 @@ def test_pages_carry_a_strict_csp_and_no_inline_script_or_style(console, world):
 
 
 def test_breadcrumbs_and_pagination(console, world):
-    from tests.factories import make_user
-
     for index in range(30):
         make_user(f"teller_{index:02d}", branch=world.branch_a, mfa=False)
     client = console("admin_hq")

@@ -7,11 +7,13 @@ import re
 
 import pyotp
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from bastion.audit.models import AuditEvent
 from bastion.identity.models import ApiToken, User, UserRole
-from tests.factories import PASSWORD, totp_now
+from tests.factories import PASSWORD, make_user, totp_now
+from tests.web.conftest import sign_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 NEW_PASSWORD = "Another-Long-Passphrase-42"
@@ -54,6 +56,17 @@ def test_user_detail_masks_the_phone_and_shows_status(console, world):
     assert "138****5678" in html and "13812345678" not in html
     assert "Enrolled" in html
     assert "On-site engineer" in html
+    assert not AuditEvent.objects.filter(action__startswith="read.").exists()
+
+
+def test_unmasked_phone_is_shown_to_compliance_and_logged(console, world):
+    target = world.users["onsite_engineer"]
+    target.phone = "13812345678"
+    target.save()
+    html = console("compliance_hq").get(f"/users/{target.pk}/").content.decode()
+    assert "13812345678" in html
+    read = AuditEvent.objects.get(action="read.pii.phone")
+    assert read.actor_label == "compliance_hq" and read.object_id == str(target.pk)
 
 
 def test_create_user_with_errors_then_success(console, world):
@@ -95,12 +108,8 @@ def test_create_user_with_errors_then_success(console, world):
 
 
 def test_branch_scoped_admin_cannot_place_users_outside_scope(console, world):
-    from tests.factories import make_user
 
     make_user("admin_a2", roles=["administrator"], branch=world.branch_a)
-    from django.test import Client
-
-    from tests.web.conftest import sign_in
 
     client = sign_in(Client(), User.objects.get(username="admin_a2"))
     client.cookies["bastion_language"] = "en"
@@ -273,10 +282,6 @@ def test_regenerate_recovery_codes(console, world):
 
 
 def test_self_service_enrolment(console, world):
-    from django.test import Client
-
-    from tests.factories import make_user
-    from tests.web.conftest import sign_in
 
     user = make_user("clerk", roles=["customer_service_agent"], branch=world.branch_a, mfa=False)
     client = sign_in(Client(), user)

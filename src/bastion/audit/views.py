@@ -7,14 +7,16 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bastion.audit import services
+from bastion.audit.actions import do_export_events
 from bastion.audit.models import AuditEvent
 from bastion.identity import services as identity_services
 from bastion.identity.models import Branch, User
@@ -97,9 +99,31 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page_of(request, events),
         "branch_names": _branch_names(actor),
+        "may_export": actor.has_permission(services.EXPORT_PERMISSION),
         "breadcrumbs": [(_("Audit trail"), "")],
     }
     return render_results(request, "audit/event_list.html", "audit/_event_rows.html", context, status=status)
+
+
+@console_view(services.EXPORT_PERMISSION)
+def event_export(request: HttpRequest) -> HttpResponse:
+    """Download the filtered events as CSV or JSON; the export itself is logged as a sensitive read."""
+    actor: User = request.user  # type: ignore[assignment]
+    form = AuditFilterForm(request.GET, actor=actor)
+    if not form.is_valid():
+        messages.error(request, _("Correct the filters before exporting."))
+        return redirect(f"{reverse('web:audit')}?{request.GET.urlencode()}")
+    fmt = request.GET.get("fmt", "csv")
+    try:
+        content = do_export_events(principal=actor, fmt=fmt, **form.search_arguments())
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(f"{reverse('web:audit')}?{request.GET.urlencode()}")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.{fmt}"'
+    return response
 
 
 def _pretty(value: Any) -> str:

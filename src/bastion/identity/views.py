@@ -33,7 +33,7 @@ from bastion.identity.middleware import SESSION_MFA
 from bastion.identity.models import ApiToken, Role, User, UserRole
 from bastion.identity.permissions import PERMISSIONS
 from bastion.platform.errors import Conflict, DomainError
-from bastion.platform.masking import mask_phone
+from bastion.platform.pii import present_pii
 from bastion.platform.scoping import get_scoped_object, scoped
 from bastion.web.forms import TotpCodeForm
 from bastion.web.http import apply_domain_error, console_view, page_of, render_results
@@ -101,7 +101,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     may_manage = actor.has_permission("identity.manage_users")
     context = {
         "target": target,
-        "phone": mask_phone(target.phone) if target.phone else "",
+        "phone": present_pii(value=target.phone, kind="phone", principal=actor, obj=target, field="phone"),
         "assignments": target.user_roles.select_related("role", "granted_by", "approved_by"),
         "pending_grants": _pending_grants(actor, target),
         "may_manage": may_manage,
@@ -342,7 +342,8 @@ def account(request: HttpRequest) -> HttpResponse:
     context = {
         "assignments": actor.user_roles.select_related("role"),
         "recovery_left": actor.recovery_codes.filter(used_at__isnull=True).count(),
-        "phone": mask_phone(actor.phone) if actor.phone else "",
+        # One's own number needs no masking and its display is not a sensitive read of another person.
+        "phone": actor.phone,
         "breadcrumbs": [(_("My account"), "")],
     }
     return render(request, "identity/account.html", context)

@@ -35,5 +35,6 @@ urlpatterns = [
     path("account/recovery-codes/", identity_views.account_recovery_codes, name="account_recovery_codes"),
     path("audit/", audit_views.event_list, name="audit"),
     path("audit/chain/", audit_views.chain_status, name="audit_chain"),
+    path("audit/export/", audit_views.event_export, name="audit_export"),
     path("audit/<int:seq>/", audit_views.event_detail, name="audit_event"),
 ]

@@ -27,9 +27,9 @@ from bastion.identity.actions.mfa import provisioning_uri
 from bastion.identity.middleware import SESSION_MFA, SESSION_STARTED
 from bastion.identity.models import User
 from bastion.platform.errors import DomainError
+from bastion.platform.ratelimit import RateLimited, check_rate
 from bastion.web.forms import LoginForm, SecondFactorForm, TotpCodeForm
 from bastion.web.qr import grouped_secret, qr_svg
-from bastion.web.ratelimit import too_many_attempts
 
 PENDING_USER = "login_pending_user"
 PENDING_AT = "login_pending_at"
@@ -44,6 +44,17 @@ def _safe_next(request: HttpRequest, candidate: str) -> str:
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
     return candidate if candidate and allowed else ""
+
+
+def too_many_attempts(request: HttpRequest, group: str) -> bool:
+    """Count this POST against the address's budget for ``group``; True once the budget is spent."""
+    try:
+        check_rate(
+            request, group=f"console.{group}", rate="setting:BASTION_RATE_LIMIT_LOGIN", methods=("POST",)
+        )
+    except RateLimited:
+        return True
+    return False
 
 
 def _clear_pending(request: HttpRequest) -> None:
