@@ -78,6 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "bastion.platform.middleware.RequestContextMiddleware",
+    "bastion.platform.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -155,7 +156,19 @@ else:
 
 # --- Task queue -----------------------------------------------------------------------------------
 if REDIS_URL:
-    HUEY = {"huey_class": "huey.RedisHuey", "name": "bastion", "url": REDIS_URL, "immediate": False}
+    import redis
+
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": "bastion",
+        "immediate": False,
+        # Fail fast (and let /readyz say so) instead of hanging on an unreachable Redis.
+        "connection": {
+            "connection_pool": redis.ConnectionPool.from_url(
+                REDIS_URL, socket_connect_timeout=5, health_check_interval=30
+            )
+        },
+    }
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",

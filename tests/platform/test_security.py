@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -14,6 +15,7 @@ import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from django.utils import translation
 from PIL import Image
 
 from bastion.platform.errors import FieldError
@@ -138,6 +140,12 @@ def test_check_rate_in_a_ninja_handler(client, limited) -> None:
 # --- uploads ---------------------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    with translation.override("en"):
+        yield
+
+
 def _image(fmt: str) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8), "red").save(buffer, fmt)
@@ -216,7 +224,7 @@ def test_bad_uploads_are_refused_naming_the_field(
 
 def test_upload_size_limit(settings) -> None:
     settings.BASTION_UPLOAD_MAX_BYTES = 1024
-    with pytest.raises(FieldError, match="larger than"):
+    with pytest.raises(FieldError, match=r"larger than 1\.0\sKB"):
         validate_upload(SimpleUploadedFile("big.csv", b"a,b\n" * 300), allowed={"csv"})
     assert (
         validate_upload(SimpleUploadedFile("big.csv", b"a,b\n" * 300), allowed={"csv"}, max_bytes=2048)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import structlog
@@ -16,6 +17,8 @@ _SHARED_PROCESSORS: list[Any] = [
 
 def build_logging_config(*, level: str = "INFO") -> dict[str, Any]:
     """Return a ``LOGGING`` dict whose handlers render every record as one JSON line."""
+    # Python warnings (e.g. from libraries at start-up) become log records, so stderr stays JSON.
+    logging.captureWarnings(True)
     structlog.configure(
         processors=[*_SHARED_PROCESSORS, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
@@ -38,5 +41,9 @@ def build_logging_config(*, level: str = "INFO") -> dict[str, Any]:
         },
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {"django.db.backends": {"level": "WARNING"}, "huey": {"level": "INFO"}},
+        "loggers": {
+            "django.db.backends": {"level": "WARNING"},
+            # A handler of its own stops ``run_huey`` from adding a plain-text one beside ours.
+            "huey": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        },
     }

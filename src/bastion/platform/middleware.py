@@ -37,11 +37,17 @@ class RequestContextMiddleware:
                 channel=channel,
             )
         )
+        # Unbound when the response is closed (request_finished), not here: Django logs 4xx/5xx
+        # responses after the middleware chain returns, and those lines need the id most.
         structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
             response = self.get_response(request)
         finally:
-            structlog.contextvars.unbind_contextvars("request_id")
             reset_context(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+def unbind_request_id(**kwargs: object) -> None:
+    """``request_finished`` receiver: the request's log context ends with its response."""
+    structlog.contextvars.unbind_contextvars("request_id")

@@ -1,12 +1,14 @@
-"""Keep cached calendar schedules in step with the rows they were built from."""
+"""Signal wiring: cached calendar schedules follow their rows; log context ends with its request."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.signals import request_finished
 from django.db.models.signals import post_delete, post_save
 
 from bastion.platform.calendars import calendar_changed
+from bastion.platform.middleware import unbind_request_id
 from bastion.platform.models import BusinessCalendar, CalendarDay, WorkingWindow
 
 
@@ -15,6 +17,7 @@ def _calendar_row_changed(sender: Any, **kwargs: Any) -> None:
 
 
 def connect() -> None:
+    request_finished.connect(unbind_request_id, dispatch_uid="bastion-unbind-request-id")
     for model in (BusinessCalendar, WorkingWindow, CalendarDay):
         post_save.connect(
             _calendar_row_changed, sender=model, dispatch_uid=f"calendar-cache-{model.__name__}"

@@ -17,6 +17,7 @@ from typing import IO, Any
 
 import filetype
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from bastion.platform.errors import FieldError
@@ -106,9 +107,7 @@ def validate_upload(
     if size == 0:
         raise FieldError(field, _("The file is empty."))
     if size > limit:
-        raise FieldError(
-            field, _("The file is larger than %(limit)s MB.") % {"limit": f"{limit / 1048576:.1f}"}
-        )
+        raise FieldError(field, _("The file is larger than %(limit)s.") % {"limit": filesizeformat(limit)})
     suffix = PurePath(getattr(file, "name", "") or "").suffix.lower()
     claimed = next((kind for kind, suffixes in EXTENSIONS.items() if suffix in suffixes), None)
     accepted = ", ".join(sorted(allowed))

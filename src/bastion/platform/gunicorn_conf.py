@@ -1,0 +1,38 @@
+"""Gunicorn configuration for ``bastion serve`` (``-c python:bastion.platform.gunicorn_conf``).
+
+The command line that ``bastion serve`` builds overrides bind, workers, threads and timeouts; what
+stays here is what every deployment wants: JSON logs, worker recycling, and the Prometheus
+multiprocess bookkeeping. See docs/decisions/0022-server-gunicorn.md.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+wsgi_app = "bastion.wsgi:application"
+worker_class = "gthread"
+# Recycle workers now and then, staggered, so a slow leak never takes the whole server down at once.
+max_requests = 2000
+max_requests_jitter = 200
+keepalive = 5
+# Behind the reverse proxy on this host, trust its X-Forwarded-Proto (HTTPS detection, HSTS, cookies).
+forwarded_allow_ips = os.environ.get("BASTION_FORWARDED_ALLOW_IPS", "127.0.0.1")
+logger_class = "bastion.platform.gunicorn_logging.JsonLogger"
+# One JSON line per request on stdout; server and application logs are JSON lines on stderr.
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("BASTION_LOG_LEVEL", "info").lower()
+proc_name = "bastion-web"
+# Load the application once in the master: a broken configuration fails before any worker forks,
+# and workers start (and restart after max_requests) quickly.
+preload_app = True
+control_socket_disable = True
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker ended: fold its live gauges out of the multiprocess metrics."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
