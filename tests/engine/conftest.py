@@ -82,11 +82,9 @@ def realtime(engine: Engine, records: Sequence[dict[str, Any]]) -> tuple[list[li
     scorer = engine.scorer()
     features, decisions = [], []
     for r in records:
-        payment = Payment.from_mapping(r, engine.config)
-        values = scorer.state.observe(payment)
+        values, decision = scorer.score_with_features(Payment.from_mapping(r, engine.config))
         features.append(values)
-        fired = engine.evaluate(payment, values, engine.lists)
-        decisions.append(engine.decide(payment.id, fired, values, lambda a, p=payment: getattr(p, a)))
+        decisions.append(decision)
     return features, decisions
 
 

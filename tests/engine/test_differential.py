@@ -22,7 +22,18 @@ from .conftest import T0, both, engine_for, frame_of, realtime, record
 US = 1_000_000
 EDGES = [60 * US, 600 * US, 3600 * US, 86400 * US]
 STEPS = [0, 0, 1, -1, 1000, 30 * US, -90 * US, -7200 * US] + [e + d for e in EDGES for d in (-1, 0, 1)]
-AMOUNTS = ["0.01", "9.99", "10.00", "99.99", "100.00", "1234.56", "45000.00", "49999.99", "50000.00", "600000.00"]
+AMOUNTS = [
+    "0.01",
+    "9.99",
+    "10.00",
+    "99.99",
+    "100.00",
+    "1234.56",
+    "45000.00",
+    "49999.99",
+    "50000.00",
+    "600000.00",
+]
 WIDE_RULES = (
     "count(payer, 1m) > 1",
     "sum(payer, 10m) + amount > 5000",
@@ -97,7 +108,9 @@ def test_vectorised_decision_columns_match_decision_objects(default_engine: Engi
     frame = generate(5_000, seed=9, pattern_share=0.05)
     result = default_engine.score_frame(frame)
     columns = result.frame.select("score", "level", "action", "required_auth", "fired", "reasons_zh").rows()
-    for decision, (score, level, action, auth, fired, reasons) in zip(result.decisions(), columns, strict=True):
+    for decision, (score, level, action, auth, fired, reasons) in zip(
+        result.decisions(), columns, strict=True
+    ):
         assert (decision.score, decision.level, decision.action) == (score, level, action)
         assert list(decision.required_auth) == auth
         assert [f.id for f in decision.fired] == fired

@@ -129,7 +129,10 @@ def test_novelty_horizon() -> None:
 
 def test_history_statistics_and_limits() -> None:
     engine = engine_for(
-        "history_count(payer) > 99", "mean_amount(payer) > 0", "std_amount(payer) > 0", "zscore_limit(payer, 2) > 0"
+        "history_count(payer) > 99",
+        "mean_amount(payer) > 0",
+        "std_amount(payer) > 0",
+        "zscore_limit(payer, 2) > 0",
     )
     amounts = ["10.00", "20.00", "30.00", "40.00", "50.00", "60.00"]
     records = [at(i * 60, amount=a) for i, a in enumerate(amounts)]

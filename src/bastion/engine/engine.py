@@ -177,6 +177,7 @@ class Scorer:
         self.state = state
 
     def score(self, payment: Payment) -> Decision:
+        """Decide on one validated payment and record it in the state."""
         engine = self.engine
         values = self.state.observe(payment)
         fired = engine.evaluate(payment, values, engine.lists)
@@ -186,6 +187,17 @@ class Scorer:
         if not fired and not model_points:
             return Decision(payment.id, 0, "normal", engine._normal_action, (), ())
         return engine.decide(payment.id, fired, values, lambda attr: getattr(payment, attr), model_points)
+
+    def score_with_features(self, payment: Payment) -> tuple[list[Any], Decision]:
+        """Like ``score`` but also returns the feature vector (for backtests and tests)."""
+        engine = self.engine
+        values = self.state.observe(payment)
+        fired = engine.evaluate(payment, values, engine.lists)
+        model_points = 0
+        if engine.model is not None:
+            model_points = _checked_points(engine.model.score_one(payment, engine.named_features(values)))
+        decision = engine.decide(payment.id, fired, values, lambda attr: getattr(payment, attr), model_points)
+        return values, decision
 
     def score_record(self, record: Mapping[str, Any]) -> Decision:
         """Validate a JSON-like record and score it (raises PaymentValidationError naming the field)."""
