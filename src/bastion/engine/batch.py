@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -115,7 +116,7 @@ def normalize(frame: pl.DataFrame, config: EngineConfig) -> pl.DataFrame:
     columns["ts"] = _timestamps(frame["timestamp"])
     columns["amount"] = _amounts(frame["amount"], columns["currency"], config)
     for name in ENUMS:
-        columns[name] = _by_unique(_as_text(frame[name], name), name, lambda v, f=name: validate_enum(f, v))
+        columns[name] = _by_unique(_as_text(frame[name], name), name, partial(validate_enum, name))
     columns["cross_border"] = _cross_border(frame, n)
     ip = frame["ip"] if "ip" in frame.columns else pl.Series("ip", [None] * n, dtype=pl.String)
     columns["ip"] = _by_unique(_as_text(ip, "ip"), "ip", validate_ip, skip_null=True)
@@ -179,7 +180,7 @@ def _timestamps(series: pl.Series) -> pl.Series:
         parsed = series.str.to_datetime(
             "%Y-%m-%dT%H:%M:%S%.f%:z", time_unit="us", time_zone="UTC", strict=False
         )
-        micros = pl.Series(parsed.dt.epoch("us")).set(~fast, None)  # type: ignore[arg-type]
+        micros = pl.Series(parsed.dt.epoch("us")).set(~fast, None)
         slow = micros.is_null()
         if slow.any():
             micros = _slow_path(series, micros, slow, timestamp_to_micros, "timestamp")
@@ -206,7 +207,7 @@ def _amounts(series: pl.Series, currency: pl.Series, config: EngineConfig) -> pl
     parts = series.str.split_exact(".", 1).struct.unnest()
     whole = parts[parts.columns[0]].cast(pl.Int64, strict=False)
     cents = parts[parts.columns[1]].fill_null("").str.pad_end(2, "0").cast(pl.Int64, strict=False)
-    fen = (whole * 100 + cents).set(~fast, None)  # type: ignore[arg-type]
+    fen = (whole * 100 + cents).set(~fast, None)
     slow = fen.is_null()
     if slow.any():
         currencies = currency.to_list()

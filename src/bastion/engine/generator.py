@@ -126,6 +126,13 @@ def _money_text(yuan: np.ndarray, cash: np.ndarray) -> list[str]:
     return [f"{f // 100}.{f % 100:02d}" for f in fen.tolist()]
 
 
+def _blank(values: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """A copy of an object array with None where ``where`` holds (missing optional fields)."""
+    out = values.astype(object, copy=True)
+    out[where] = None
+    return out
+
+
 def background(
     rng: np.random.Generator, people: Population, size: int, start_us: int, days: int
 ) -> dict[str, Any]:
@@ -146,10 +153,10 @@ def background(
     payee = np.where(
         to_peer, people.account[peer], np.array([f"M{m:06d}" for m in merchant.tolist()], dtype=object)
     )
-    payee_customer = np.where(to_peer, people.customer[peer], None)
+    payee_customer = _blank(people.customer[peer], ~to_peer)
     no_payee = np.isin(channel, ["cash", "atm"]) | np.isin(business, ["inquiry", "information_change"])
-    payee = np.where(no_payee, None, payee)
-    payee_customer = np.where(no_payee, None, payee_customer)
+    payee = _blank(payee, no_payee)
+    payee_customer = _blank(payee_customer, no_payee)
     yuan = rng.lognormal(people.mu[who], 0.7)
     away = rng.random(size) < 0.03  # travel: another city, another IP
     city = np.where(away, _choice(rng, tuple((c, w) for c, w in CITIES), size), people.city[who])
@@ -172,8 +179,8 @@ def background(
             rng.integers(0, len(INSTITUTIONS), size)
         ],
         "cross_border": rng.random(size) < 0.02,
-        "device_id": np.where(np.isin(channel, ["cash", "counter"]), None, device),
-        "ip": np.where(np.isin(channel, ["mobile", "third_party", "digital_currency"]), people.ip[who], None),
+        "device_id": _blank(device, np.isin(channel, ["cash", "counter"])),
+        "ip": _blank(people.ip[who], ~np.isin(channel, ["mobile", "third_party", "digital_currency"])),
         "city": city,
         "auth_method": auth,
         "label": np.full(size, "", dtype=object),
@@ -379,7 +386,8 @@ def _arrive_late(rng: np.random.Generator, frame: pl.DataFrame, share: float) ->
         return frame
     key = np.arange(n, dtype=np.float64)
     key[late] += rng.integers(1, 200, len(late)) + 0.5
-    return frame[np.argsort(key, kind="stable").tolist()]
+    arrival = pl.Series(np.argsort(key, kind="stable"))
+    return frame.select(pl.all().gather(arrival))
 
 
 SCHEMA = {

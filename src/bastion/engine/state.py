@@ -369,7 +369,7 @@ class FeatureState:
         return SNAPSHOT_MAGIC + zlib.compress(json.dumps(body, separators=(",", ":")).encode(), 6)
 
     def _record_to_json(self, plan: KeyPlan, record: list[Any]) -> list[Any]:
-        tracks = []
+        tracks: list[list[Any] | None] = []
         for track in plan.tracks:
             t = record[track.index]
             if t is None:
@@ -406,7 +406,7 @@ class FeatureState:
 
     def _record_from_json(self, plan: KeyPlan, saved: list[Any]) -> list[Any]:
         last, day, tracks, days, novelty, history = saved
-        record = self._new_record[plan.attr](int(last))
+        record: list[Any] = self._new_record[plan.attr](int(last))
         record[1] = int(day)
         for track, columns in zip(plan.tracks, tracks, strict=True):
             if columns is None:

@@ -233,7 +233,7 @@ class Checker:
 
     def _arith(self, node: s.Arith) -> T:
         left, right = self.check(node.left), self.check(node.right)
-        if left.type == "number" and right.type == "number":
+        if isinstance(left, TLit) and isinstance(right, TLit) and left.type == right.type == "number":
             a, b = left.value, right.value
             assert isinstance(a, Decimal) and isinstance(b, Decimal)
             folded = a + b if node.op == "+" else a - b if node.op == "-" else a * b
@@ -247,7 +247,7 @@ class Checker:
 
     def _neg(self, node: s.Neg) -> T:
         operand = self.check(node.operand)
-        if operand.type == "number":
+        if isinstance(operand, TLit) and operand.type == "number":
             assert isinstance(operand.value, Decimal)
             return TLit("number", -operand.value)
         if operand.type not in ("money", "int", "duration"):
@@ -461,7 +461,7 @@ def coerce(node: s.Node, lit: T, target: str) -> T:
 def _multiply(node: s.Arith, left: T, right: T) -> T:
     if right.type == "number":
         left, right = right, left
-    if left.type != "number":
+    if not isinstance(left, TLit) or left.type != "number":
         raise _err(node, "'*' needs a plain number on one side, e.g. 3 * max(payer, 30d)")
     factor = left.value
     assert isinstance(factor, Decimal)

@@ -143,9 +143,11 @@ def parse(text: str) -> Node:
 
 
 def _syntax_error(exc: UnexpectedInput, text: str) -> RuleSyntaxError:
-    line, column = exc.line, exc.column
+    line: int = exc.line or 1
+    column: int = exc.column or 1
     if isinstance(exc, UnexpectedCharacters):
-        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else "?"
+        pos = exc.pos_in_stream or 0
+        char = text[pos] if pos < len(text) else "?"
         message = f"unexpected character {char!r}"
         if char == "'":
             message += '; strings use double quotes ("...")'
@@ -154,7 +156,7 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> RuleSyntaxError:
         elif char == "=":
             message += "; use '==' to compare"
     elif isinstance(exc, UnexpectedEOF):
-        message = "the rule ends too early" + _expected(exc.expected)
+        message = "the rule ends too early" + _expected({str(getattr(t, "type", t)) for t in exc.expected})
         lines = text.splitlines() or [""]
         line, column = len(lines), len(lines[-1]) + 1
     elif isinstance(exc, UnexpectedToken):
@@ -193,7 +195,7 @@ def _build(item: Tree[Token] | Token) -> Node:
     if kind == "duration":
         return Duration(line, column, str(kids[0]))
     if kind == "string":
-        return String(line, column, _unquote(kids[0]))
+        return String(line, column, _unquote(_token(kids[0])))
     if kind in ("true", "false"):
         return Bool(line, column, kind == "true")
     if kind == "name":
@@ -210,15 +212,19 @@ def _build(item: Tree[Token] | Token) -> Node:
     if kind in ("and_", "or_"):
         return BoolOp(line, column, kind[:-1], _build(kids[0]), _build(kids[1]))
     if kind == "compare":
-        return Compare(
-            kids[1].line or line, kids[1].column or column, str(kids[1]), _build(kids[0]), _build(kids[2])
-        )
+        op = _token(kids[1])
+        return Compare(op.line or line, op.column or column, str(op), _build(kids[0]), _build(kids[2]))
     if kind in ("in_", "not_in"):
         return In(line, column, _build(kids[0]), _build(kids[1]), kind == "not_in")
     if kind == "arith":
-        op = kids[1]
+        op = _token(kids[1])
         return Arith(op.line or line, op.column or column, str(op), _build(kids[0]), _build(kids[2]))
     raise RuleSyntaxError(f"unsupported construct {kind}", line=line, column=column)  # pragma: no cover
+
+
+def _token(item: Tree[Token] | Token) -> Token:
+    assert isinstance(item, Token)
+    return item
 
 
 def _args(item: Tree[Token] | Token | None) -> tuple[Node, ...]:

@@ -82,17 +82,17 @@ class PythonCompiler:
             lines.append(f"    if {self.expr(condition)}:")
             lines.append(f"        add({index})")
         lines.append("    return fired")
-        return self._build("\n".join(lines), "evaluate")  # type: ignore[return-value]
+        return self._build("\n".join(lines), "evaluate")
 
     def compile_predicate(self, condition: T) -> Predicate:
         source = f"def predicate(p):\n    return bool({self.expr(condition)})"
-        return self._build(source, "predicate")  # type: ignore[return-value]
+        return self._build(source, "predicate")
 
     def _build(self, source: str, name: str) -> Callable[..., Any]:
         namespace: dict[str, Any] = {"__builtins__": {"bool": bool}, **self.constants}
         code = compile(source, f"<bastion-rules:{name}>", "exec")
         # The source is generated from the checked tree, not from analyst text; see module doc.
         exec(code, namespace)  # noqa: S102
-        function = namespace[name]
-        function.__source__ = source
-        return function  # type: ignore[no-any-return]
+        function: Callable[..., Any] = namespace[name]
+        function.__source__ = source  # type: ignore[attr-defined]
+        return function
