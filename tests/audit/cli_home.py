@@ -54,6 +54,13 @@ def start_writer(
     )
 
 
+def wait_ready(process: subprocess.Popen[str]) -> None:
+    """Block until a writer started with a stop file has committed its first COUNT changes."""
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line.strip() == "ready", (line, process.stderr.read() if process.stderr else "")
+
+
 def finish(process: subprocess.Popen[str], timeout: float = 180) -> int:
     """Wait for a writer; returns how many changes it committed, failing loudly if it crashed."""
     out, err = process.communicate(timeout=timeout)

@@ -1,8 +1,8 @@
 """A separate process that keeps making audited changes: ``python tests/audit/writer.py NAME COUNT [STOP]``.
 
 Each change creates a business calendar and records its audit event in the same transaction, through
-the real writer. With a STOP file path it runs until that file exists (at least COUNT changes);
-it prints how many changes it committed.
+the real writer. With a STOP file path it prints "ready" once COUNT changes are committed and carries on until that
+file exists. At the end it prints how many changes it committed.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ def main(name: str, count: int, stop: Path | None) -> int:
                 action="test.calendar_created", actor=None, obj=calendar, after={"code": calendar.code}
             )
         done += 1
+        if done == count and stop is not None:
+            print("ready", flush=True)
     print(done)
     return 0
 
