@@ -34,7 +34,9 @@ class BastionAPI(NinjaAPI):
         urls = super()._get_urls()
         for pattern in urls:
             if isinstance(pattern, URLPattern):
-                pattern.callback = _shape_method_not_allowed(pattern.callback)
+                # The bare root has no endpoint; answer it like any unknown path, not with HTML.
+                view = unknown_route if pattern.name == "api-root" else pattern.callback
+                pattern.callback = _shape_method_not_allowed(view)
         urls.append(re_path(r"^.*$", unknown_route, name="unknown-route"))
         return urls
 
@@ -75,7 +77,11 @@ def _shape_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[...
 
 @csrf_exempt
 def unknown_route(request: HttpRequest) -> HttpResponse:
-    return error_response(404, "not_found", _("No API endpoint at %(path)s.") % {"path": request.path})
+    message = _("No API endpoint at %(path)s; the endpoints are listed at %(docs)s.") % {
+        "path": request.path,
+        "docs": "/api/v1/docs",
+    }
+    return error_response(404, "not_found", message)
 
 
 def _field_name(location: list[object]) -> str:
@@ -84,7 +90,7 @@ def _field_name(location: list[object]) -> str:
     if parts and parts[0] in _SOURCES:
         source = parts.pop(0)
         # ninja nests a body schema under the handler's parameter name; the caller never sees it.
-        if source in {"body", "form"} and len(parts) > 1:
+        if source in {"body", "form"} and parts:
             parts.pop(0)
     return ".".join(parts) or "body"
 
@@ -134,6 +140,10 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:
+        # ninja's only 400: a body that is not the JSON (or form) the endpoint expects.
+        message = _("The request body cannot be parsed; send a JSON object.")
+        return error_response(400, "invalid_body", message, {"body": [message]})
     return error_response(exc.status_code, "http_error", str(exc))
 
 

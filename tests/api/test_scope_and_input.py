@@ -353,6 +353,24 @@ def test_unknown_route_and_wrong_method_use_the_error_shape(api_world: Any) -> N
     assert_error_shape(response, 405, "method_not_allowed")
     assert response["Allow"] == "GET"
     assert_error_shape(client.get("/api/v1/users/999999"), 404, "not_found")
+    assert_error_shape(client.get("/api/v1/"), 404, "not_found")
+
+
+@pytest.mark.parametrize(
+    ("raw", "content_type", "status", "code"),
+    [
+        ("{not json", "application/json", 400, "invalid_body"),
+        ("name=x", "application/x-www-form-urlencoded", 400, "invalid_body"),
+        ("", "application/json", 422, "validation_error"),
+    ],
+)
+def test_unparseable_or_missing_body_names_the_body(
+    api_world: Any, raw: str, content_type: str, status: int, code: str
+) -> None:
+    before = count_rows()
+    response = api_world.session("admin_hq").post("/api/v1/tokens", data=raw, content_type=content_type)
+    assert set(assert_error_shape(response, status, code)["fields"]) == {"body"}
+    assert count_rows() == before
 
 
 def test_institution_level_team_hidden_from_branch_users(api_world: Any) -> None:
