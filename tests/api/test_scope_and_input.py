@@ -379,3 +379,20 @@ def test_institution_level_team_hidden_from_branch_users(api_world: Any) -> None
     assert hq_team.pk not in {t["id"] for t in _all_items(client, "/teams")}
     hq_client = api_world.session(next(iter(INSTITUTION_WIDE)))
     assert hq_team.pk in {t["id"] for t in _all_items(hq_client, "/teams")}
+
+
+@pytest.mark.parametrize("path", sorted(p for p, branch_of in LIST_BRANCH_OF.items()))
+def test_lists_do_not_query_per_row(api_world: Any, path: str) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_world.session("admin_hq" if not path.startswith("/audit") else "auditor_hq")
+
+    def queries(page_size: int) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"/api/v1{path}?page_size={page_size}")
+        assert response.status_code == 200
+        assert len(response.json()["items"]) >= min(page_size, 2)
+        return len(captured)
+
+    assert queries(1) == queries(12)
