@@ -212,6 +212,10 @@ BASTION_RATE_LIMIT_TOKEN = os.environ.get("BASTION_RATE_LIMIT_TOKEN", "120/m")
 BASTION_RATE_LIMIT_TOKEN_FAILURES = os.environ.get("BASTION_RATE_LIMIT_TOKEN_FAILURES", "20/m")
 BASTION_UPLOAD_MAX_BYTES = int(os.environ.get("BASTION_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 BASTION_FIELD_KEYS = os.environ.get("BASTION_FIELD_KEYS", "")
+# Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses).
+BASTION_TRUSTED_PROXIES = frozenset(
+    p.strip() for p in os.environ.get("BASTION_TRUSTED_PROXIES", "").split(",") if p.strip()
+)
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "bastion.platform.errors.rate_limited"
 

@@ -112,10 +112,20 @@ def _calendar(
     return calendar
 
 
+def _load_public_holidays(calendars: list[BusinessCalendar]) -> None:
+    """Mainland public holidays and make-up working days (调休) for every year the data covers."""
+    from bastion.platform.actions import do_load_public_holidays
+    from bastion.platform.holidays import published_years
+
+    for calendar in calendars:
+        for year in published_years():
+            do_load_public_holidays(calendar=calendar, year=year, actor=None)
+
+
 def build_calendars() -> dict[str, BusinessCalendar]:
     weekday_spans = [(dt.time(9), dt.time(12)), (dt.time(13), dt.time(17))]
     weekend_spans = [(dt.time(9, 30), dt.time(16))]
-    return {
+    calendars = {
         "weekday": _calendar("cn-weekday", "工作日营业（周一至周五）", {d: weekday_spans for d in range(5)}),
         "weekend": _calendar(
             "cn-all-week",
@@ -124,6 +134,8 @@ def build_calendars() -> dict[str, BusinessCalendar]:
         ),
         "always": _calendar("always-open", "7×24 自助设备", {}, always_open=True),
     }
+    _load_public_holidays([calendars["weekday"], calendars["weekend"]])
+    return calendars
 
 
 def build_organisation() -> tuple[Institution, list[Branch]]:

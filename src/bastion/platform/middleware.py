@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 
 import structlog
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from bastion.platform.context import RequestContext, reset_context, set_context
@@ -15,8 +16,21 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The peer address; behind a proxy the server is configured to set REMOTE_ADDR correctly."""
-    return str(request.META.get("REMOTE_ADDR", ""))
+    """The caller's address for audit and rate limits.
+
+    ``X-Forwarded-For`` is believed only when the peer is one of ``BASTION_TRUSTED_PROXIES``; then the
+    right-most address that is not itself a trusted proxy is the client (entries further left were
+    written by the client and can be forged).
+    """
+    peer = str(request.META.get("REMOTE_ADDR", ""))
+    trusted = settings.BASTION_TRUSTED_PROXIES
+    if peer not in trusted:
+        return peer
+    hops = [h.strip() for h in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",") if h.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted:
+            return hop[:64]
+    return peer
 
 
 class RequestContextMiddleware:
