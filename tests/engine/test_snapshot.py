@@ -74,6 +74,7 @@ def test_sweep_never_changes_results_and_bounds_state(
     plain = default_engine.scorer()
     expected = [plain.score(p) for p in stream]
     monkeypatch.setattr(state_module, "SWEEP_EVERY", 97)
+    monkeypatch.setattr(state_module, "SWEEP_SLICES", 3)
     swept = default_engine.scorer()
     assert [swept.score(p) for p in stream] == expected
     assert swept.state.stats()["window_entries"] < plain.state.stats()["window_entries"]

@@ -40,6 +40,9 @@ from .state_plan import (
 SNAPSHOT_MAGIC = b"BSTNSTATE"
 SNAPSHOT_VERSION = 1
 SWEEP_EVERY = 1 << 16
+# The sweep runs in slices: every SWEEP_EVERY // SWEEP_SLICES payments one slice of the keys is
+# trimmed, so no single payment pays for walking the whole state (keeps the latency tail short).
+SWEEP_SLICES = 64
 ZERO_HOURS = bytes(4 * 24)
 
 
@@ -79,6 +82,8 @@ class FeatureState:
         self.records: dict[str, dict[str, list[Any]]] = {attr: {} for attr in self.keys}
         self._clock = [0]
         self.observed = 0
+        self._sweep_queue: list[tuple[str, str]] = []
+        self._sweep_budget = 0
         self._filter_exprs = dict(filter_exprs or {})
         namespace = self._compile(dict(constants or {}))
         self._observe: Callable[[Any], list[Any]] = namespace["observe"]
@@ -293,24 +298,43 @@ class FeatureState:
         """Feature vector of ``p`` over earlier payments, then record ``p``."""
         values = self._observe(p)
         self.observed += 1
-        if not self.observed % SWEEP_EVERY:
-            self.sweep()
+        if not self.observed % max(1, SWEEP_EVERY // SWEEP_SLICES):
+            self.sweep_step()
         return values
 
     # --- housekeeping ----------------------------------------------------------------------
+    def sweep_step(self) -> None:
+        """Trim the next slice of keys; a full pass over all keys takes SWEEP_SLICES steps."""
+        if not self._sweep_queue:
+            self._sweep_queue = [(attr, key) for attr, records in self.records.items() for key in records]
+            self._sweep_queue.reverse()
+            self._sweep_budget = len(self._sweep_queue) // SWEEP_SLICES + 1
+        clock = self.clock
+        today = (clock + self.config.utc_offset_us) // MICROS_PER_DAY
+        horizon = clock - self.config.novelty_horizon_us
+        for _ in range(min(self._sweep_budget, len(self._sweep_queue))):
+            attr, key = self._sweep_queue.pop()
+            record = self.records[attr].get(key)
+            if record is not None:
+                self._sweep_record(attr, key, record, clock, today, horizon)
+
+    def _sweep_record(
+        self, attr: str, key: str, record: list[Any], clock: int, today: int, horizon: int
+    ) -> None:
+        plan = self.keys[attr]
+        live = self._trim(plan, record, clock, horizon)
+        today_totals = plan.day_filters and record[1] == today
+        if not live and not plan.history and not today_totals:
+            del self.records[attr][key]
+
     def sweep(self) -> None:
         """Trim state that can no longer influence any feature (never changes feature values)."""
         clock = self.clock
         today = (clock + self.config.utc_offset_us) // MICROS_PER_DAY
         horizon = clock - self.config.novelty_horizon_us
-        for attr, plan in self.keys.items():
-            records = self.records[attr]
+        for attr, records in self.records.items():
             for key in list(records):
-                record = records[key]
-                live = self._trim(plan, record, clock, horizon)
-                today_totals = plan.day_filters and record[1] == today
-                if not live and not plan.history and not today_totals:
-                    del records[key]
+                self._sweep_record(attr, key, records[key], clock, today, horizon)
 
     def _trim(self, plan: KeyPlan, record: list[Any], clock: int, horizon: int) -> bool:
         """Evict one record to ``clock``; return True if anything in it is still live."""
