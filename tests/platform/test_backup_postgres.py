@@ -30,7 +30,8 @@ def _query(url: str, sql: str) -> list[tuple]:
     import psycopg
 
     with psycopg.connect(url) as db:
-        return db.execute(sql).fetchall()
+        cursor = db.execute(sql)
+        return cursor.fetchall() if cursor.description else []
 
 
 @pytest.fixture
@@ -83,6 +84,14 @@ def test_postgres_backup_under_writes_restores_to_a_verified_chain(scratch_datab
     (tmp_path / "damaged.tar").write_bytes(bytes(raw))
     refused = bastion(home, "restore", str(tmp_path / "damaged.tar"), "--yes", database_url=url)
     assert refused.returncode == 1 and "CommandError" in refused.stderr
+    assert _state(url) == before
+
+    # After an upgrade the live schema is newer than the backup: --clean would leave the new tables
+    # behind, so the restore is refused until the database is recreated.
+    _query(url, "INSERT INTO django_migrations (app, name, applied) VALUES ('audit', '9999_future', now())")
+    newer = bastion(home, "restore", str(archive), "--yes", database_url=url)
+    assert newer.returncode == 1 and "9999_future" in newer.stderr
+    _query(url, "DELETE FROM django_migrations WHERE name = '9999_future'")
     assert _state(url) == before
 
     restored = bastion(home, "restore", str(archive), "--yes", database_url=url)

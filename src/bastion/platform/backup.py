@@ -518,7 +518,31 @@ def check_restorable(
     if engine == "sqlite":
         _precheck_sqlite(backup)
     else:
-        _run_pg_tool([_pg_tool("pg_restore"), "--list", str(backup.dump)], using=using)
+        _precheck_postgres(backup, using)
+
+
+def _precheck_postgres(backup: OpenedBackup, using: str) -> None:
+    """The dump must be readable, and the live schema no newer than the backup's.
+
+    ``pg_restore --clean`` drops only what the dump contains: tables from later migrations would
+    survive next to a ``django_migrations`` that says they were never created.
+    """
+    _run_pg_tool([_pg_tool("pg_restore"), "--list", str(backup.dump)], using=using)
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT to_regclass('django_migrations') IS NOT NULL")
+        if not cursor.fetchone()[0]:
+            return
+        cursor.execute(_MIGRATIONS_SQL)
+        live = {f"{app}.{name}" for app, name in cursor.fetchall()}
+    newer = sorted(live - set(backup.manifest["migrations"]))
+    if newer:
+        raise BackupError(
+            _(
+                "The database has migrations the backup predates (%(names)s); restore an older backup "
+                "into an empty database: drop and create it, then restore."
+            )
+            % {"names": ", ".join(newer[:5])}
+        )
 
 
 def _precheck_sqlite(backup: OpenedBackup) -> None:

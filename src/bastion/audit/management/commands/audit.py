@@ -109,7 +109,7 @@ class Command(BaseCommand):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
         bar = Progress(
-            "verifying audit chain",
+            _("verifying audit chain"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
