@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from .config import MICROS_PER_DAY, MICROS_PER_HOUR, EngineConfig
 from .features import DayFeature, Feature, NoveltyFeature, WindowFeature, default_value
 
-COMPACT_MIN = 32
+COMPACT_MIN = 4
 # Record slots shared by every key: 0 = last effective time the key was updated, 1 = day number.
 R_LAST, R_DAY = 0, 1
 
