@@ -43,6 +43,9 @@ if TYPE_CHECKING:
 Progress = Callable[[str, int, int], None]
 ISO_FAST = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}:\d{2}$"
 CNY_FAST = r"^[1-9]\d{0,9}(\.\d{1,2})?$|^0\.(0[1-9]|[1-9]\d?)$"
+# Dotted quads without leading zeros: exactly what ipaddress.ip_address accepts for IPv4.
+_OCTET = r"(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+IPV4_FAST = rf"^{_OCTET}(\.{_OCTET}){{3}}$"
 ENGINE_COLUMNS = (
     "id",
     "ts",
@@ -119,7 +122,9 @@ def normalize(frame: pl.DataFrame, config: EngineConfig) -> pl.DataFrame:
         columns[name] = _by_unique(_as_text(frame[name], name), name, partial(validate_enum, name))
     columns["cross_border"] = _cross_border(frame, n)
     ip = frame["ip"] if "ip" in frame.columns else pl.Series("ip", [None] * n, dtype=pl.String)
-    columns["ip"] = _by_unique(_as_text(ip, "ip"), "ip", validate_ip, skip_null=True)
+    ip_text = _as_text(ip, "ip")
+    unproven = ip_text.filter(~ip_text.str.contains(IPV4_FAST).fill_null(True))
+    columns["ip"] = _by_unique(ip_text, "ip", validate_ip, skip_null=True, candidates=unproven)
     return pl.DataFrame({name: columns[name].rename(name) for name in ENGINE_COLUMNS})
 
 
@@ -154,10 +159,18 @@ def _text(series: pl.Series, name: str) -> pl.Series:
 
 
 def _by_unique(
-    series: pl.Series, name: str, check: Callable[[Any], Any], *, skip_null: bool = False
+    series: pl.Series,
+    name: str,
+    check: Callable[[Any], Any],
+    *,
+    skip_null: bool = False,
+    candidates: pl.Series | None = None,
 ) -> pl.Series:
-    """Validate each distinct value once with the real-time validator; report the first bad row."""
-    for value in series.unique().to_list():
+    """Validate each distinct value once with the real-time validator; report the first bad row.
+
+    ``candidates`` narrows the values to check to those a vectorised fast path could not prove.
+    """
+    for value in (series if candidates is None else candidates).unique().to_list():
         if value is None and skip_null:
             continue
         try:
