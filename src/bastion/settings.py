@@ -217,6 +217,7 @@ BASTION_TRUSTED_PROXIES = frozenset(
     p.strip() for p in os.environ.get("BASTION_TRUSTED_PROXIES", "").split(",") if p.strip()
 )
 RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "bastion.platform.middleware.client_ip"  # the proxy-aware address
 RATELIMIT_VIEW = "bastion.platform.errors.rate_limited"
 
 # --- Security headers ------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ def do_submit_request(
         definition = approval_kind(kind)
     except LookupError as exc:
         raise FieldError("kind", str(exc)) from exc
+    _require_person(actor)
     if not reason.strip():
         raise FieldError("reason", _("Give the reason for the request."))
     if definition.validate:
@@ -75,7 +76,14 @@ def _lock_open_request(request_id: int, actor: User) -> ApprovalRequest:
     return request
 
 
+def _require_person(actor: object) -> None:
+    # Dual control means two accountable people; a machine token can neither make nor check.
+    if not isinstance(actor, User):
+        raise PermissionDenied(_("Only a signed-in person can do this."), code="person_required")
+
+
 def _check_checker(request: ApprovalRequest, actor: User) -> None:
+    _require_person(actor)
     if request.maker_id == actor.pk:
         raise PermissionDenied(
             _("The maker of a request can never approve or reject it."), code="self_approval"
@@ -125,6 +133,7 @@ def do_reject_request(*, request_id: int, note: str, actor: User) -> ApprovalReq
 def do_cancel_request(*, request_id: int, actor: User) -> ApprovalRequest:
     """The maker withdraws their own pending request."""
     with transaction.atomic():
+        _require_person(actor)
         request = _lock_open_request(request_id, actor)
         if request.maker_id != actor.pk:
             raise PermissionDenied(_("Only the maker can cancel a request."))

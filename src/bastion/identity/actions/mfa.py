@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bastion.audit.actions import record_event
-from bastion.identity.models import RecoveryCode, User
+from bastion.identity.models import RecoveryCode, User, is_same_person
 from bastion.platform.errors import Conflict, FieldError, PermissionDenied
 from bastion.platform.scoping import get_scoped_object
 
@@ -113,7 +113,7 @@ def do_reset_mfa(*, user_id: int, reason: str, actor: User) -> None:
         raise FieldError("reason", _("Give the reason for the reset."))
     with transaction.atomic():
         user = get_scoped_object(User.objects.select_for_update(), actor, pk=user_id)
-        if user.pk == actor.pk:
+        if is_same_person(actor, user):
             raise PermissionDenied(_("You cannot reset your own MFA."))
         user.totp_secret = ""
         user.totp_confirmed_at = None

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bastion.audit.actions import record_event
-from bastion.identity.models import Branch, User
+from bastion.identity.models import Branch, User, is_same_person
 from bastion.platform.errors import Conflict, FieldError, PermissionDenied
 from bastion.platform.scoping import get_scoped_object
 
@@ -95,7 +95,7 @@ def do_update_user(*, user_id: int, changes: dict[str, Any], actor: User) -> Use
         raise PermissionDenied(_("Only institution-wide administrators grant institution-wide scope."))
     with transaction.atomic():
         user = get_scoped_object(User.objects.select_for_update(), actor, pk=user_id)
-        if user.pk == actor.pk and changes.get("is_active") is False:
+        if is_same_person(actor, user) and changes.get("is_active") is False:
             raise Conflict(_("You cannot deactivate yourself."))
         before = _profile(user)
         for name, value in changes.items():
@@ -114,7 +114,7 @@ def do_update_user(*, user_id: int, changes: dict[str, Any], actor: User) -> Use
 
 def do_set_password(*, user: User, new_password: str, actor: User) -> None:
     """Set a password after validating its strength."""
-    if actor.pk != user.pk:
+    if not is_same_person(actor, user):
         _require(actor, "identity.manage_users")
     try:
         validate_password(new_password, user=user)

@@ -3,7 +3,7 @@
 from bastion.identity.models.approvals import ApprovalRequest
 from bastion.identity.models.org import Branch, Institution, Region, Site, Team
 from bastion.identity.models.tokens import ApiToken
-from bastion.identity.models.users import RecoveryCode, Role, User, UserRole
+from bastion.identity.models.users import RecoveryCode, Role, User, UserRole, is_same_person
 
 __all__ = [
     "ApiToken",
@@ -17,4 +17,5 @@ __all__ = [
     "Team",
     "User",
     "UserRole",
+    "is_same_person",
 ]

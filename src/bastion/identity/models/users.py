@@ -155,3 +155,8 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code of {self.user_id}"
+
+
+def is_same_person(actor: object, user: User) -> bool:
+    """True when the actor is this very user (an API token is never a person, whatever its id)."""
+    return isinstance(actor, User) and actor.pk == user.pk
