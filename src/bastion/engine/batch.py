@@ -359,14 +359,11 @@ def _model_points(engine: Engine, scored: pl.DataFrame) -> pl.Series:
     return points
 
 
-def _labels_where(flags: np.ndarray | None, labels: list[str], height: int) -> pl.Series:
-    """Per row, the labels of the set flags in column order (an Arrow list column, built in bulk)."""
-    if flags is None:
-        return pl.Series([[]] * height, dtype=pl.List(pl.String))
-    rows, columns = np.nonzero(flags)  # row-major: rows ascending, rule order within a row
+def _label_lists(rows: np.ndarray, columns: np.ndarray, labels: list[str], height: int) -> pl.Series:
+    """Per row, the labels of its fired rules in rule order, built in bulk as an Arrow list column."""
     offsets = np.zeros(height + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=height), out=offsets[1:])
-    values = pa.array(np.asarray(labels, dtype=object)[columns], type=pa.large_string())
+    values = pa.array(np.asarray(labels, dtype=object)[columns] if labels else [], type=pa.large_string())
     array = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), values)
     series = pl.from_arrow(array)
     assert isinstance(series, pl.Series)
@@ -374,46 +371,43 @@ def _labels_where(flags: np.ndarray | None, labels: list[str], height: int) -> p
 
 
 def _with_decisions(engine: Engine, scored: pl.DataFrame) -> pl.DataFrame:
-    """Score, level, action and reason lists; staged so each step is a small expression."""
+    """Score, level, action and reason lists from the rule flags (same policy as Engine.decide)."""
     policy = engine.policy
-    fired = [(pl.col(f"r{j}"), r) for j, r in enumerate(engine.rules)]
-    points = pl.sum_horizontal(
-        [pl.lit(0, dtype=pl.Int64)] + [pl.when(flag).then(r.rule.points).otherwise(0) for flag, r in fired]
+    n = scored.height
+    flags = [scored[f"r{j}"].to_numpy() for j in range(len(engine.rules))]
+    total = scored["model_points"].to_numpy().astype(np.int64)
+    for flag, compiled in zip(flags, engine.rules, strict=True):
+        total = total + flag * compiled.rule.points
+    score = np.clip(total, 0, 100)
+    level = np.select(
+        [score >= policy.high_risk, score >= policy.warning, score >= policy.attention], [3, 2, 1], 0
     )
-    scored = scored.with_columns((points + pl.col("model_points")).clip(0, 100).cast(pl.Int64).alias("score"))
-    score = pl.col("score")
-    score_rank = (
-        pl.when(score >= policy.high_risk)
-        .then(3)
-        .when(score >= policy.warning)
-        .then(2)
-        .when(score >= policy.attention)
-        .then(1)
-        .otherwise(0)
-    )
-    raised = [pl.when(f).then(r.min_rank).otherwise(0) for f, r in fired if r.min_rank]
-    scored = scored.with_columns(pl.max_horizontal([score_rank, *raised]).cast(pl.Int64).alias("_level"))
-    level_action = pl.col("_level").replace_strict(
-        {i: ACTIONS.index(policy.actions[name]) for i, name in enumerate(LEVELS)}, return_dtype=pl.Int64
-    )
-    forced = [pl.when(f).then(r.action_rank).otherwise(0) for f, r in fired if r.action_rank]
-    scored = scored.with_columns(pl.max_horizontal([level_action, *forced]).cast(pl.Int64).alias("_action"))
+    for flag, compiled in zip(flags, engine.rules, strict=True):
+        if compiled.min_rank:
+            level = np.maximum(level, np.where(flag, compiled.min_rank, 0))
+    action = np.array([ACTIONS.index(policy.actions[name]) for name in LEVELS], dtype=np.int64)[level]
+    for flag, compiled in zip(flags, engine.rules, strict=True):
+        if compiled.action_rank:
+            action = np.maximum(action, np.where(flag, compiled.action_rank, 0))
     methods = pl.lit(list(policy.challenge_methods), dtype=pl.List(pl.String))
     empty = pl.lit([], dtype=pl.List(pl.String))
-    action = pl.col("_action").replace_strict(dict(enumerate(ACTIONS)), return_dtype=pl.String)
     scored = scored.with_columns(
-        pl.col("_level").replace_strict(dict(enumerate(LEVELS)), return_dtype=pl.String).alias("level"),
-        pl.col("_level")
-        .replace_strict({i: LEVEL_LABELS_ZH[n] for i, n in enumerate(LEVELS)}, return_dtype=pl.String)
-        .alias("level_zh"),
-        action.alias("action"),
-        pl.when(action == "challenge").then(methods).otherwise(empty).alias("required_auth"),
+        pl.Series("score", score, dtype=pl.Int64),
+        pl.Series("level", np.array(LEVELS, dtype=object)[level], dtype=pl.String),
+        pl.Series(
+            "level_zh", np.array([LEVEL_LABELS_ZH[x] for x in LEVELS], dtype=object)[level], dtype=pl.String
+        ),
+        pl.Series("action", np.array(ACTIONS, dtype=object)[action], dtype=pl.String),
+    ).with_columns(
+        pl.when(pl.col("action") == "challenge").then(methods).otherwise(empty).alias("required_auth")
     )
-    flags = scored.select(f"r{j}" for j in range(len(fired))).to_numpy() if fired else None
-    for name, labels in (
-        ("fired", [r.rule.id for _, r in fired]),
-        ("reasons_zh", [r.rule.reason_zh for _, r in fired]),
-        ("reasons_en", [r.rule.reason_en for _, r in fired]),
-    ):
-        scored = scored.with_columns(_labels_where(flags, labels, scored.height).alias(name))
-    return scored.drop("_level", "_action")
+    if flags:
+        rows, columns = np.nonzero(np.column_stack(flags))  # row-major: rule order within a row
+    else:
+        rows = columns = np.zeros(0, dtype=np.int64)
+    rules = [c.rule for c in engine.rules]
+    return scored.with_columns(
+        _label_lists(rows, columns, [r.id for r in rules], n).alias("fired"),
+        _label_lists(rows, columns, [r.reason_zh for r in rules], n).alias("reasons_zh"),
+        _label_lists(rows, columns, [r.reason_en for r in rules], n).alias("reasons_en"),
+    )

@@ -25,6 +25,12 @@ from .features import DayFeature, Feature, HistoryFeature, NoveltyFeature, Windo
 
 I64 = np.int64
 SEQUENTIAL_RANKS = 256
+CODE_FAMILIES = {
+    "payer": ("payer", "payee"),
+    "payee": ("payer", "payee"),
+    "customer": ("customer", "payee_customer"),
+    "payee_customer": ("customer", "payee_customer"),
+}
 DISTINCT_BLOCK = 64
 
 
@@ -81,7 +87,9 @@ class FeatureComputer:
         self._lower_ranks: dict[int, np.ndarray] = {}
 
     def codes(self, *attrs: str) -> list[np.ndarray]:
-        key = tuple(sorted(set(attrs)))
+        # Accounts and customers appear on both sides of a payment; one code space per family
+        # lets inflow features reuse the same sort as the payee's own features.
+        key = tuple(sorted({member for a in attrs for member in CODE_FAMILIES.get(a, (a,))}))
         if key not in self._codes:
             self._codes[key] = category_codes(*(self.frame[a] for a in key))
         found = dict(zip(key, self._codes[key], strict=True))
@@ -152,7 +160,18 @@ class FeatureComputer:
         ``lower_rank`` is, per row, the rank of the window's exclusive lower bound.
         """
         rows, g = self.queries(data, query)
-        end = np.searchsorted(groups.seq_key, g * self.n + rows, side="left")
+        if data == query:
+            # Queries are the key's rows in (group, arrival) order and the data points are those
+            # rows (or a filtered subset, in the same order): the run ends at the number of data
+            # points before the query, an exclusive running count; no search needed.
+            if len(groups.order) == len(rows):
+                end = np.arange(len(rows), dtype=I64)
+            else:
+                kept = np.zeros(self.n, dtype=bool)
+                kept[groups.order] = True
+                end = np.cumsum(kept[rows], dtype=I64) - kept[rows]
+        else:
+            end = np.searchsorted(groups.seq_key, g * self.n + rows, side="left")
         start = np.searchsorted(groups.time_key, g * self.m + lower_rank[rows], side="right")
         return rows, start, end
 
