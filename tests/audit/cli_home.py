@@ -42,9 +42,17 @@ def bastion(
 
 
 def start_writer(
-    home: Path, name: str, count: int, *, stop: Path | None = None, database_url: str | None = None
+    home: Path,
+    name: str,
+    count: int,
+    *,
+    stop: Path | None = None,
+    threads: int = 0,
+    database_url: str | None = None,
 ) -> subprocess.Popen[str]:
-    args = [sys.executable, WRITER, name, str(count)] + ([str(stop)] if stop else [])
+    args = [sys.executable, WRITER, name, str(count), "--threads", str(threads)]
+    if stop:
+        args += ["--stop", str(stop)]
     return subprocess.Popen(
         args,
         env=environment(home, database_url=database_url),

@@ -37,7 +37,7 @@ def _writer(n: int, start: threading.Barrier, failures: list[BaseException]) -> 
 def test_parallel_writers_keep_a_gap_free_chain():
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
         pytest.skip(
-            "threads on the in-memory test database; SQLite is covered by test_cli.py with writer processes on a file database"
+            "threads on the in-memory test database; SQLite: test_cli.py runs writer processes and threads on a file database"
         )
     start = threading.Barrier(WRITERS)
     failures: list[BaseException] = []
