@@ -7,7 +7,7 @@ UV_VERSION := 0.13.8
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck pytest pytest-postgres lock serve clean
+.PHONY: install translations demo test lint typecheck pytest pytest-postgres lock serve clean
 
 install: $(STAMP)
 
@@ -22,7 +22,10 @@ $(STAMP): pyproject.toml requirements.lock
 lock:
 	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
 
-demo: install
+translations: install
+	$(BIN)/bastion compile_translations
+
+demo: translations
 	$(BIN)/bastion demo --serve
 
 lint: install
@@ -32,11 +35,11 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install
+pytest: translations
 	$(BIN)/python -m pytest
 
 # The suite runs again on PostgreSQL whenever one answers on 127.0.0.1:5432 (always under CI=true).
-pytest-postgres: install
+pytest-postgres: translations
 	@if [ "$$CI" = "true" ] || $(BIN)/python -m bastion.platform.probe postgres >/dev/null 2>&1; then \
 		echo "== test suite on PostgreSQL =="; \
 		BASTION_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest; \

@@ -24,3 +24,36 @@ def require_service(name: str) -> None:
 @pytest.fixture
 def world(db: None) -> World:
     return make_world()
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Assert on English source strings; each request still picks its own language (zh-Hans default)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+class FrozenClock:
+    """A settable stand-in for ``django.utils.timezone.now``: tests control time, never sleep."""
+
+    def __init__(self, start):
+        self.current = start
+
+    def __call__(self):
+        return self.current
+
+    def advance(self, **delta):
+        from datetime import timedelta
+
+        self.current = self.current + timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    from datetime import UTC, datetime
+
+    frozen = FrozenClock(datetime(2026, 3, 2, 2, 0, 10, tzinfo=UTC))  # 10:00:10 in Shanghai, a Monday
+    monkeypatch.setattr("django.utils.timezone.now", frozen)
+    return frozen

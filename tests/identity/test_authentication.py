@@ -44,7 +44,7 @@ def test_unknown_user_failure_is_logged_without_revealing_anything(db):
     assert AuditEvent.objects.filter(action="identity.login_failed", extra__username="nobody").exists()
 
 
-def test_totp_enrolment_and_replay_guard(db):
+def test_totp_enrolment_and_replay_guard(db, clock):
     user = make_user("newbie", mfa=False)
     uri = actions.do_begin_totp_enrolment(user=user)
     assert uri.startswith("otpauth://totp/Bastion:newbie")
@@ -59,11 +59,13 @@ def test_totp_enrolment_and_replay_guard(db):
     assert actions.do_verify_second_factor(user=user, code=totp_now(user, offset_steps=-1)) is None
     assert actions.do_verify_second_factor(user=user, code=totp_now(user)) == "totp"
     assert actions.do_verify_second_factor(user=user, code=totp_now(user)) is None
+    clock.advance(seconds=30)  # the next time step brings a fresh code
+    assert actions.do_verify_second_factor(user=user, code=totp_now(user)) == "totp"
     with pytest.raises(Conflict):
         actions.do_begin_totp_enrolment(user=user)
 
 
-def test_recovery_codes_work_once(db):
+def test_recovery_codes_work_once(db, clock):
     user = make_user("phone_lost", mfa=False)
     actions.do_begin_totp_enrolment(user=user)
     codes = actions.do_confirm_totp_enrolment(user=user, code=totp_now(user))
