@@ -33,18 +33,21 @@ def main() -> None:
         generate(args.payments, seed=args.seed).write_parquet(source)
         load_before = os.getloadavg()[0]
         stages: dict[str, float] = {}
-        last = [time.perf_counter()]
+        last: list[object] = [time.perf_counter(), "validate"]
 
         def progress(stage: str, done: int, total: int) -> None:
+            # Time since the previous report belongs to the stage that was running until now.
             now = time.perf_counter()
-            stages[stage] = stages.get(stage, 0.0) + now - last[0]
-            last[0] = now
+            previous = str(last[1])
+            stages[previous] = stages.get(previous, 0.0) + now - float(last[0])  # type: ignore[arg-type]
+            last[0], last[1] = now, stage
 
         wall0, cpu0 = time.perf_counter(), time.process_time()
         frame = read_table(source)
         read_s = time.perf_counter() - wall0
         last[0] = time.perf_counter()
         result = engine.score_frame(frame, progress=progress)
+        progress("done", 0, 0)
         score_s = time.perf_counter() - wall0 - read_s
         write_table(result.output(), Path(tmp) / "decisions.parquet")
         total_s = time.perf_counter() - wall0

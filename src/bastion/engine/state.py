@@ -42,7 +42,7 @@ SNAPSHOT_VERSION = 1
 SWEEP_EVERY = 1 << 16
 # The sweep runs in slices: every SWEEP_EVERY // SWEEP_SLICES payments one slice of the keys is
 # trimmed, so no single payment pays for walking the whole state (keeps the latency tail short).
-SWEEP_SLICES = 64
+SWEEP_SLICES = 256
 ZERO_HOURS = bytes(4 * 24)
 
 
