@@ -11,6 +11,16 @@ from tests.factories import World, make_world
 IN_CI = os.environ.get("CI") == "true"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Production cost (100 MiB, several passes) per user would dominate the suite's run time.
+    from django.conf import settings
+    from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
+
+    settings.PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
+    get_hashers.cache_clear()
+    get_hashers_by_algorithm.cache_clear()
+
+
 def require_service(name: str) -> None:
     """Skip locally when a service does not answer; fail under CI, where it must."""
     from bastion.platform.probe import answers

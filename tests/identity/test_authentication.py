@@ -130,3 +130,11 @@ def test_privileged_roles_require_mfa(world):
     assert world.users["administrator"].requires_mfa
     assert world.users["auditor"].requires_mfa
     assert not world.users["onsite_engineer"].requires_mfa
+
+
+def test_passwords_are_hashed_with_argon2(db):
+    user = make_user("hashed")
+    assert user.password.startswith("argon2$argon2id$")
+    from bastion import settings as production_settings
+
+    assert production_settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
