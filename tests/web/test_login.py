@@ -221,6 +221,9 @@ def test_logout_needs_post(world):
     assert response.redirect_chain[-1][0] == "/login/"
     assert signed_in_user_id(client) is None
     assert client.get("/")["Location"].startswith("/login/")
+    from bastion.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="identity.logout", actor_id=user.pk).exists()
 
 
 def test_preferred_language_is_applied_at_sign_in(world):

@@ -167,6 +167,12 @@ def do_record_login_success(*, user: User, method: str) -> None:
         record_event(action="identity.login_succeeded", actor=user, obj=user, extra={"method": method})
 
 
+def do_record_logout(*, user: User) -> None:
+    """Record that a person signed out of the console."""
+    with transaction.atomic():
+        record_event(action="identity.logout", actor=user, obj=user)
+
+
 def do_unlock_user(*, user_id: int, actor: User) -> User:
     """Lift a lockout before it expires."""
     _require(actor, "identity.manage_users")

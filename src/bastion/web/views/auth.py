@@ -229,6 +229,8 @@ def login_enrol(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    if isinstance(request.user, User):
+        actions.do_record_logout(user=request.user)
     logout(request)
     messages.info(request, _("You have signed out."))
     return redirect("web:login")
