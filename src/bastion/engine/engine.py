@@ -20,7 +20,7 @@ from .rules.check import Checker, T, collect_features, collect_fields
 from .rules.to_python import PythonCompiler
 from .ruleset import Rule, RuleSet
 from .schema import Payment
-from .scoring import ACTIONS, LEVELS, Decision, FiredRule, Model, Policy
+from .scoring import ACTIONS, LEVELS, Decision, FiredRule, Model, Policy, frozen
 from .state import FeatureState
 
 if TYPE_CHECKING:
@@ -144,7 +144,7 @@ class Engine:
         """Build a decision from fired rule indices; ``field(attr)`` reads payment attributes."""
         policy = self.policy
         if not fired and not model_points:
-            return Decision(payment_id, 0, "normal", self._normal_action, (), ())
+            return Decision.nothing_fired(payment_id, self._normal_action)
         points = sum(self.rules[i].rule.points for i in fired) + model_points
         score = max(0, min(100, points))
         level_rank = max([policy.level_rank(score), *(self.rules[i].min_rank for i in fired)])
@@ -153,7 +153,8 @@ class Engine:
         action = ACTIONS[action_rank]
         required = policy.challenge_methods if action == "challenge" else ()
         fired_rules = tuple(self._fired(self.rules[i], values, field) for i in fired)
-        return Decision(payment_id, score, level, action, required, fired_rules, model_points)
+        return frozen(Decision, payment_id=payment_id, score=score, level=level, action=action,
+                      required_auth=required, fired=fired_rules, model_points=model_points)  # fmt: skip
 
     def _fired(self, compiled: CompiledRule, values: Sequence[Any], field: Any) -> FiredRule:
         evidence: dict[str, Any] = {}
@@ -163,7 +164,8 @@ class Engine:
             feature = self.features[index]
             evidence[feature.name] = render_value(values[index], feature_type(feature))
         rule = compiled.rule
-        return FiredRule(rule.id, rule.points, rule.reason_zh, rule.reason_en, evidence)
+        return frozen(FiredRule, id=rule.id, points=rule.points, reason_zh=rule.reason_zh,
+                      reason_en=rule.reason_en, evidence=evidence)  # fmt: skip
 
     def named_features(self, values: Sequence[Any]) -> dict[str, Any]:
         return {f.name: v for f, v in zip(self.features, values, strict=True)}
@@ -175,18 +177,24 @@ class Scorer:
     def __init__(self, engine: Engine, state: FeatureState) -> None:
         self.engine = engine
         self.state = state
+        self._evaluate = engine.evaluate
+        self._lists = engine.lists
+        self._model = engine.model
+        self._allow = engine._normal_action
 
     def score(self, payment: Payment) -> Decision:
         """Decide on one validated payment and record it in the state."""
-        engine = self.engine
         values = self.state.observe(payment)
-        fired = engine.evaluate(payment, values, engine.lists)
+        fired = self._evaluate(payment, values, self._lists)
         model_points = 0
-        if engine.model is not None:
-            model_points = _checked_points(engine.model.score_one(payment, engine.named_features(values)))
+        if self._model is not None:
+            features = self.engine.named_features(values)
+            model_points = _checked_points(self._model.score_one(payment, features))
         if not fired and not model_points:
-            return Decision(payment.id, 0, "normal", engine._normal_action, (), ())
-        return engine.decide(payment.id, fired, values, lambda attr: getattr(payment, attr), model_points)
+            return Decision.nothing_fired(payment.id, self._allow)
+        return self.engine.decide(
+            payment.id, fired, values, lambda attr: getattr(payment, attr), model_points
+        )
 
     def score_with_features(self, payment: Payment) -> tuple[list[Any], Decision]:
         """Like ``score`` but also returns the feature vector (for backtests and tests)."""

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import polars as pl
 
 from .errors import RuleSetError
 
+_T = TypeVar("_T")
 LEVELS = ("normal", "attention", "warning", "high_risk")
 LEVEL_LABELS_ZH = {"normal": "正常", "attention": "关注", "warning": "警告", "high_risk": "高风险"}
 ACTIONS = ("allow", "review", "challenge", "hold", "block")
@@ -77,6 +78,18 @@ class Model(Protocol):
     def score_batch(self, frame: pl.DataFrame, feature_columns: Mapping[str, str]) -> pl.Series: ...
 
 
+def frozen(cls: type[_T], **fields: Any) -> _T:
+    """Build a frozen dataclass instance without its ``__init__``.
+
+    The generated ``__init__`` of a frozen dataclass sets each field through
+    ``object.__setattr__`` (about 0.2 us per field); on the real-time path that is a tenth of the
+    budget. Callers pass every field, so the instance is indistinguishable from a normal one.
+    """
+    instance = object.__new__(cls)
+    instance.__dict__.update(fields)
+    return instance
+
+
 @dataclass(frozen=True)
 class FiredRule:
     """One rule that fired, with its reasons and the values that made it fire."""
@@ -108,6 +121,12 @@ class Decision:
     required_auth: tuple[str, ...]
     fired: tuple[FiredRule, ...]
     model_points: int = 0
+
+    @classmethod
+    def nothing_fired(cls, payment_id: str, action: str) -> Decision:
+        """The common case: no rule fired and no model points."""
+        return frozen(cls, payment_id=payment_id, score=0, level="normal", action=action,
+                      required_auth=(), fired=(), model_points=0)  # fmt: skip
 
     @property
     def level_zh(self) -> str:

@@ -84,6 +84,7 @@ class FeatureState:
         self.observed = 0
         self._sweep_queue: list[tuple[str, str]] = []
         self._sweep_budget = 0
+        self._sweep_period = max(1, SWEEP_EVERY // SWEEP_SLICES)
         self._filter_exprs = dict(filter_exprs or {})
         namespace = self._compile(dict(constants or {}))
         self._observe: Callable[[Any], list[Any]] = namespace["observe"]
@@ -298,7 +299,7 @@ class FeatureState:
         """Feature vector of ``p`` over earlier payments, then record ``p``."""
         values = self._observe(p)
         self.observed += 1
-        if not self.observed % max(1, SWEEP_EVERY // SWEEP_SLICES):
+        if not self.observed % self._sweep_period:
             self.sweep_step()
         return values
 
