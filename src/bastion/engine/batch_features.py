@@ -109,11 +109,9 @@ class FeatureComputer:
         """
         if (data, query) not in self._queries:
             codes = self.codes(data, query)[1]
-            if data == query:
-                rows = self.sorted_rows(data, query)
-            else:
-                rows = np.flatnonzero(codes >= 0)
-                rows = rows[group_order(codes[rows])]
+            # Query and data attributes share one code space, so the query attribute's own
+            # (group, arrival) order is the order we need.
+            rows = self.sorted_rows(query, query)
             self._queries[(data, query)] = (rows, codes[rows])
         return self._queries[(data, query)]
 
@@ -132,7 +130,8 @@ class FeatureComputer:
     # --- windows -------------------------------------------------------------------------------
     def sorted_rows(self, data: str, query: str) -> np.ndarray:
         """Rows with a data key, sorted by (group, arrival); shared by every filter on the key."""
-        key = ("__order__", data, query)
+        # Within a code family the data codes do not depend on the query attribute.
+        key = ("__order__", data, data)
         if key not in self._orders:
             codes = self.codes(data, query)[0]
             rows = np.flatnonzero(codes >= 0)
