@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from math import inf, sqrt
 from typing import Any
 
-from .config import MICROS_PER_DAY, MICROS_PER_HOUR, EngineConfig
+from .config import MICROS_PER_DAY, EngineConfig
 from .errors import SnapshotError
 from .features import DayFeature, Feature, HistoryFeature, NoveltyFeature, WindowFeature
 from .state_plan import (
@@ -44,26 +44,6 @@ SWEEP_EVERY = 1 << 16
 # trimmed, so no single payment pays for walking the whole state (keeps the latency tail short).
 SWEEP_SLICES = 256
 ZERO_HOURS = bytes(4 * 24)
-
-
-def history_value(record: list[Any], at: int, stat: str, k: float, ts: int, config: EngineConfig) -> Any:
-    """mean/std/zscore limit/unusual hour. Float steps are spelled out so numpy repeats them exactly."""
-    n = record[at]
-    if stat == "unusual_hour":
-        if n < config.unusual_hour_min_history:
-            return False
-        hour = (ts + config.utc_offset_us) // MICROS_PER_HOUR % 24
-        return bool(record[at + 4][hour] * 100 < config.unusual_hour_max_percent * n)
-    mean = float(record[at + 1]) / float(n)
-    if stat == "mean":
-        return mean
-    variance = record[at + 2] / float(n) - mean * mean
-    std = sqrt(variance) if variance > 0.0 else 0.0
-    if stat == "std":
-        return std
-    if n < config.zscore_min_history:
-        return inf
-    return mean + k * std
 
 
 class FeatureState:
@@ -223,7 +203,8 @@ class FeatureState:
             out(f"            if last is not None and last > hz: v{index} = False")
 
     def _emit_history_reads(self, out: Emitter) -> None:
-        """Inline statistics; the float steps are exactly those of ``history_value`` and numpy."""
+        """Inline statistics, spelled out step by step: batch_features.history repeats exactly these
+        IEEE operations in the same order, so both paths produce bit-identical floats."""
         by_key: dict[str, list[tuple[int, HistoryFeature]]] = {}
         for index, f in enumerate(self.features):
             if isinstance(f, HistoryFeature):

@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from .config import MICROS_PER_DAY, MICROS_PER_HOUR, EngineConfig
 from .features import DayFeature, Feature, NoveltyFeature, WindowFeature, default_value
 
+# Compact a window list once this many leading entries have expired (and they are half of it).
 COMPACT_MIN = 4
-# Record slots shared by every key: 0 = last effective time the key was updated, 1 = day number.
-R_LAST, R_DAY = 0, 1
 
 
 @dataclass
@@ -76,8 +75,8 @@ class KeyPlan:
     history: bool = False
     hours: bool = False
 
-    # Record layout: [last, day, tracks..., (count, sum) per day filter..., novelty dicts...,
-    #                 n, s1, s2, last_e, hours]
+    # Record layout: [created, day, tracks..., (count, sum) per day filter..., novelty dicts...,
+    #                 n, s1, s2, last_e, hours]  (``created`` is informational only)
     @property
     def days_at(self) -> int:
         return 2 + len(self.tracks)

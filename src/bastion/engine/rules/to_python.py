@@ -30,7 +30,6 @@ from .check import (
 )
 
 Evaluate = Callable[[Any, Sequence[Any], Mapping[str, frozenset[str]]], list[int]]
-Predicate = Callable[[Any], bool]
 
 
 class PythonCompiler:
@@ -83,10 +82,6 @@ class PythonCompiler:
             lines.append(f"        add({index})")
         lines.append("    return fired")
         return self._build("\n".join(lines), "evaluate")
-
-    def compile_predicate(self, condition: T) -> Predicate:
-        source = f"def predicate(p):\n    return bool({self.expr(condition)})"
-        return self._build(source, "predicate")
 
     def _build(self, source: str, name: str) -> Callable[..., Any]:
         namespace: dict[str, Any] = {"__builtins__": {"bool": bool}, **self.constants}
