@@ -161,3 +161,25 @@ def test_default_ruleset_is_complete(default_engine: Engine) -> None:
     assert default_engine.window_feature_count >= 10
     tags = {tag for r in rules.values() for tag in r.tags}
     assert {"pboc", "structuring", "frequency", "volume", "volatility", "concentration", "device"} <= tags
+
+
+def test_code_like_text_in_rules_stays_data() -> None:
+    """Rule text never reaches generated code except as repr() of checked literals."""
+    nasty = '\\"); __import__(\\"os\\").system(\\"echo pwned\\"); (\\"'
+    engine = engine_for(f'payee == "{nasty}" or count(payer, 1h, city == "{nasty}") > 0')
+    assert "__import__" not in engine.new_state().source.replace(repr(nasty.replace("\\", "")), "")
+    records = [at(0, payee_account='"); __import__("os").system("echo pwned"); ("')]
+    decisions = both(engine, records + [at(1, city='"); __import__("os").system("echo pwned"); ("')])
+    assert len(decisions) == 2
+
+
+def at(seconds: float, **overrides: object) -> dict[str, object]:
+    from .conftest import at as make
+
+    return make(seconds, **overrides)
+
+
+def both(engine: Engine, records: list[dict[str, object]]) -> list[list[object]]:
+    from .conftest import both as run
+
+    return run(engine, records)
