@@ -169,7 +169,7 @@ def test_code_like_text_in_rules_stays_data() -> None:
     engine = engine_for(f'payee == "{nasty}" or count(payer, 1h, city == "{nasty}") > 0')
     assert "__import__" not in engine.new_state().source.replace(repr(nasty.replace("\\", "")), "")
     records = [at(0, payee_account='"); __import__("os").system("echo pwned"); ("')]
-    decisions = both(engine, records + [at(1, city='"); __import__("os").system("echo pwned"); ("')])
+    decisions = both(engine, [*records, at(1, city='"); __import__("os").system("echo pwned"); ("')])
     assert len(decisions) == 2
 
 
