@@ -1,4 +1,9 @@
-// Bastion rule language. A rule is one boolean expression; see docs/guide/en/rules.md.
+"""The rule-language grammar (Lark, LALR). Kept in a module so it ships with the code.
+
+Reference for analysts: docs/guide/en/rules.md; semantics of the functions: rules/check.py.
+"""
+
+GRAMMAR = r"""
 ?start: expr
 
 ?expr: and_expr
@@ -42,3 +47,4 @@ COMMENT: /#[^\n]*/
 %import common.WS
 %ignore WS
 %ignore COMMENT
+"""
