@@ -120,6 +120,8 @@ if _DATABASE_URL:
     if TESTING:
         # One test database per test run, so concurrent runs on one server never drop each other's.
         DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
+        # Persistent connections held by live-server threads would block dropping the test database.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
     DATABASES = {
         "default": {

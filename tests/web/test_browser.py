@@ -50,6 +50,11 @@ def browser() -> Iterator[object]:
             yield chromium
         finally:
             chromium.close()
+            # ORM calls made while Playwright's loop runs get their own connection; close it here,
+            # in that same context, or PostgreSQL refuses to drop the test database afterwards.
+            from django.db import connections
+
+            connections.close_all()
 
 
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
