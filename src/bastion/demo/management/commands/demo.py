@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
+import os
 import secrets
+import signal
+import subprocess
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +18,7 @@ from django.db import transaction
 from bastion.demo.organisation import build_organisation
 from bastion.demo.staff import STAFF, build_staff
 
+PR_SET_PDEATHSIG = 1
 SHOWN_USERS = ("admin", "compliance", "engineer_sh", "manager_sh", "auditor")
 
 
@@ -32,7 +38,19 @@ class Command(BaseCommand):
         self._write_credentials(password, totp_secrets)
         self._print_login(password, totp_secrets, institution.name, len(branches))
         if options["serve"]:
+            self._start_worker()
             call_command("serve", bind=options["bind"])
+
+    def _start_worker(self) -> None:
+        """Run the task queue beside the web server, so schedules (expiry, heartbeats) run in the demo.
+
+        The worker shares the terminal's process group: Ctrl-C stops it together with the server.
+        """
+        environment = {**os.environ, "BASTION_LOG_LEVEL": os.environ.get("BASTION_LOG_LEVEL", "WARNING")}
+        subprocess.Popen(
+            [sys.executable, "-m", "bastion.cli", "worker"], env=environment, preexec_fn=_exit_with_parent
+        )
+        self.stdout.write("Task queue worker started (it also runs the schedule).")
 
     def _demo_password(self) -> str:
         path = settings.BASTION_HOME / "demo-password"
@@ -71,3 +89,12 @@ class Command(BaseCommand):
             out.write(f"  {username:<12} TOTP secret {totp_secrets.get(username, '-')}")
         out.write("User 'newhire' has no second factor yet and enrols with a QR code at first login.")
         out.write(f"All demo accounts: {home / 'demo-credentials.txt'}")
+
+
+def _exit_with_parent() -> None:
+    """Linux: the worker gets SIGTERM when the demo server process ends, however it ends."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass  # elsewhere Ctrl-C still reaches both, as they share the terminal's process group
