@@ -96,14 +96,28 @@ def test_pagination_keeps_the_filters(console, history):
 
 def test_chain_status_intact_then_broken(console, history):
     client = console("auditor_hq")
-    intact = client.get("/audit/chain/", headers={"HX-Request": "true"}).content.decode()
-    assert 'id="chain-result"' in intact and "Chain intact" in intact
+    never = client.get("/audit/chain/", headers={"HX-Request": "true"}).content.decode()
+    assert 'id="chain-result"' in never and "has not been verified yet" in never
+    # The test queue runs tasks at once; in production a worker picks the verification up.
+    intact = client.post("/audit/chain/", headers={"HX-Request": "true"}).content.decode()
+    assert "Verification queued" in intact and "Chain intact" in intact and "by auditor_hq" in intact
     victim = AuditEvent.objects.order_by("seq")[2]
     with tampering() as cursor:
         cursor.execute("UPDATE audit_auditevent SET actor_label = 'mallory' WHERE seq = %s", [victim.seq])
+    assert "Chain intact" in client.get("/audit/chain/").content.decode()  # the last recorded result
+    client.post("/audit/chain/")
     broken = client.get("/audit/chain/").content.decode()
     assert "Chain broken" in broken
     assert f"The first inconsistent event is #{victim.seq}." in broken
+    assert AuditEvent.objects.filter(action="audit.chain_verified", after__ok=False).exists()
+
+
+def test_nightly_verification_is_recorded_by_the_system(console, history):
+    from bastion.audit.tasks import verify_audit_chain_nightly
+
+    assert verify_audit_chain_nightly.call_local() is True
+    page = console("auditor_hq").get("/audit/chain/").content.decode()
+    assert "Chain intact" in page and "by system" in page
 
 
 def test_export_downloads_the_filtered_events_and_is_logged(console, history):

@@ -338,3 +338,8 @@ def render_events(rows: Iterable[dict[str, Any]], *, fmt: str) -> bytes:
         ]
         return json.dumps(items, ensure_ascii=False, indent=1).encode("utf-8")
     raise FieldError("fmt", _("Choose one of: %(formats)s.") % {"formats": ", ".join(EXPORT_FORMATS)})
+
+
+def last_verification() -> AuditEvent | None:
+    """The most recent recorded chain verification (nightly or on request), if any."""
+    return AuditEvent.objects.filter(action="audit.chain_verified").order_by("-seq").first()

@@ -14,10 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
 
 from bastion.audit import services
 from bastion.audit.actions import do_export_events
 from bastion.audit.models import AuditEvent
+from bastion.audit.tasks import verify_audit_chain_for
 from bastion.identity import services as identity_services
 from bastion.identity.models import Branch, User
 from bastion.platform.errors import DomainError
@@ -164,10 +166,20 @@ def event_detail(request: HttpRequest, seq: int) -> HttpResponse:
     return render(request, "audit/event_detail.html", context)
 
 
+@require_http_methods(["GET", "POST"])
 @console_view(PERMISSION)
 def chain_status(request: HttpRequest) -> HttpResponse:
-    """Recompute the chain on demand (a full read, so it runs only when someone asks)."""
-    result = services.verify_chain()
+    """The last recorded verification; POST queues a new one (a full read must not block a request)."""
+    queued = False
+    if request.method == "POST":
+        verify_audit_chain_for(request.user.pk)
+        queued = True
+    last = services.last_verification()
     template = "audit/_chain_status.html" if getattr(request, "htmx", False) else "audit/chain_status.html"
-    context = {"result": result, "breadcrumbs": [(_("Audit trail"), reverse("web:audit")), (_("Chain"), "")]}
+    context = {
+        "result": last.after if last else None,
+        "verified": last,
+        "queued": queued,
+        "breadcrumbs": [(_("Audit trail"), reverse("web:audit")), (_("Chain"), "")],
+    }
     return render(request, template, context)
