@@ -20,11 +20,11 @@ def nav_sections(html: str) -> set[str]:
 @pytest.mark.parametrize(
     ("user", "expected"),
     [
-        ("onsite_engineer", {"home", "approvals"}),
-        ("branch_manager", {"home", "approvals", "users", "roles"}),
-        ("admin_hq", {"home", "approvals", "users", "roles", "tokens"}),
-        ("auditor_hq", {"home", "approvals", "users", "roles", "audit"}),
-        ("compliance_hq", {"home", "approvals", "users", "roles", "audit"}),
+        ("onsite_engineer", {"home", "approvals", "organisation"}),
+        ("branch_manager", {"home", "approvals", "users", "roles", "organisation"}),
+        ("admin_hq", {"home", "approvals", "users", "roles", "tokens", "organisation"}),
+        ("auditor_hq", {"home", "approvals", "users", "roles", "audit", "organisation"}),
+        ("compliance_hq", {"home", "approvals", "users", "roles", "audit", "organisation"}),
     ],
 )
 def test_navigation_shows_only_what_the_user_may_open(console, user, expected):

@@ -79,6 +79,26 @@ for _section in [
     Section("roles", _("Roles"), "web:roles", "identity.view_users", 30, frozenset({"roles"})),
     Section("tokens", _("API tokens"), "web:tokens", "identity.manage_tokens", 40, frozenset({"tokens"})),
     Section(
+        "organisation",
+        _("Organisation"),
+        "web:branches",
+        "identity.view_organisation",
+        45,
+        frozenset(
+            {
+                "branches",
+                "branch_detail",
+                "teams",
+                "calendars",
+                "calendar_detail",
+                "calendar_windows",
+                "calendar_add_day",
+                "calendar_remove_day",
+                "calendar_holidays",
+            }
+        ),
+    ),
+    Section(
         "audit",
         _("Audit trail"),
         "web:audit",

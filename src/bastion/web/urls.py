@@ -4,6 +4,7 @@ from django.urls import path
 
 from bastion.audit import views as audit_views
 from bastion.identity import views as identity_views
+from bastion.identity import views_org
 from bastion.web import views
 
 app_name = "web"
@@ -33,6 +34,23 @@ urlpatterns = [
     path("account/password/", identity_views.account_password, name="account_password"),
     path("account/mfa/", identity_views.account_mfa_enrol, name="account_mfa_enrol"),
     path("account/recovery-codes/", identity_views.account_recovery_codes, name="account_recovery_codes"),
+    path("organisation/", views_org.branch_list, name="branches"),
+    path("organisation/branches/<int:pk>/", views_org.branch_detail, name="branch_detail"),
+    path("organisation/teams/", views_org.team_list, name="teams"),
+    path("organisation/calendars/", views_org.calendar_list, name="calendars"),
+    path("organisation/calendars/<int:pk>/", views_org.calendar_detail, name="calendar_detail"),
+    path("organisation/calendars/<int:pk>/windows/", views_org.calendar_set_windows, name="calendar_windows"),
+    path("organisation/calendars/<int:pk>/days/", views_org.calendar_add_day, name="calendar_add_day"),
+    path(
+        "organisation/calendars/<int:pk>/days/remove/",
+        views_org.calendar_remove_day,
+        name="calendar_remove_day",
+    ),
+    path(
+        "organisation/calendars/<int:pk>/holidays/",
+        views_org.calendar_load_holidays,
+        name="calendar_holidays",
+    ),
     path("audit/", audit_views.event_list, name="audit"),
     path("audit/chain/", audit_views.chain_status, name="audit_chain"),
     path("audit/export/", audit_views.event_export, name="audit_export"),
