@@ -24,7 +24,7 @@ class MfaEnforcementMiddleware:
         if user is not None and user.is_authenticated:
             started = request.session.get(SESSION_STARTED, 0)
             too_old = time.time() - started > settings.BASTION_SESSION_MAX_AGE_SECONDS
-            skipped_mfa = (user.requires_mfa or user.mfa_enrolled) and not request.session.get(SESSION_MFA)
+            skipped_mfa = (user.mfa_enrolled or user.requires_mfa) and not request.session.get(SESSION_MFA)
             if too_old or skipped_mfa or user.is_locked():
                 logout(request)
         return self.get_response(request)

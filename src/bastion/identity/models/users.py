@@ -79,17 +79,23 @@ class User(AbstractUser):
     def role_codes(self) -> set[str]:
         return set(self.user_roles.values_list("role__code", flat=True))
 
-    def permission_codes(self) -> frozenset[str]:
-        cached = getattr(self, "_permission_cache", None)
+    def _roles_summary(self) -> tuple[frozenset[str], bool]:
+        """Permissions and "holds a privileged role", read in one query and kept for this instance."""
+        cached: tuple[frozenset[str], bool] | None = getattr(self, "_roles_cache", None)
         if cached is None:
             codes: set[str] = set()
-            for perms in Role.objects.filter(user_assignments__user=self).values_list(
-                "permissions", flat=True
+            privileged = False
+            for perms, is_privileged in Role.objects.filter(user_assignments__user=self).values_list(
+                "permissions", "privileged"
             ):
                 codes.update(perms)
-            cached = frozenset(codes) if self.is_active else frozenset()
-            self._permission_cache = cached
+                privileged = privileged or is_privileged
+            cached = (frozenset(codes) if self.is_active else frozenset(), privileged)
+            self._roles_cache = cached
         return cached
+
+    def permission_codes(self) -> frozenset[str]:
+        return self._roles_summary()[0]
 
     def has_permission(self, code: str) -> bool:
         return self.is_active and code in self.permission_codes()
@@ -104,7 +110,7 @@ class User(AbstractUser):
 
     @property
     def requires_mfa(self) -> bool:
-        return Role.objects.filter(user_assignments__user=self, privileged=True).exists()
+        return self._roles_summary()[1]
 
     @property
     def mfa_enrolled(self) -> bool:
