@@ -214,7 +214,7 @@ def test_session_without_mfa_is_not_accepted(api_world: Any) -> None:
 
 
 # --- rate limits ----------------------------------------------------------------------------------
-@override_settings(BASTION_RATE_LIMIT_TOKEN_FAILURES="3/m")
+@override_settings(BASTION_RATE_LIMIT_TOKEN_FAILURES="3/d")
 def test_repeated_bad_tokens_are_rate_limited(api_world: Any) -> None:
     for _ in range(3):
         assert_error_shape(Client(headers={"Authorization": "Bearer bst_x_guess"}).get("/api/v1/me"), 401)
@@ -228,7 +228,7 @@ def test_repeated_bad_tokens_are_rate_limited(api_world: Any) -> None:
     assert other.status_code == 200
 
 
-@override_settings(BASTION_RATE_LIMIT_TOKEN="2/m")
+@override_settings(BASTION_RATE_LIMIT_TOKEN="2/d")
 def test_token_issue_and_revoke_are_rate_limited(api_world: Any) -> None:
     client = api_world.session("admin_hq")
     first = call(client, "POST", "/api/v1/tokens", _new_token_body(name="one"))

@@ -119,7 +119,7 @@ def limited(settings) -> None:
 
 
 def test_rate_limited_view_answers_429_in_the_error_shape(client, limited) -> None:
-    with override_settings(BASTION_RATE_LIMIT_LOGIN="3/m"):
+    with override_settings(BASTION_RATE_LIMIT_LOGIN="3/d"):
         statuses = [client.post("/form/").status_code for _ in range(4)]
         assert statuses == [200, 200, 200, 429]
         blocked = client.post("/form/")

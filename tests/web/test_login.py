@@ -179,7 +179,7 @@ def test_second_step_without_first_goes_back_to_login(world):
     assert client.get("/login/enrol/")["Location"] == "/login/"
 
 
-@override_settings(BASTION_RATE_LIMIT_LOGIN="3/m")
+@override_settings(BASTION_RATE_LIMIT_LOGIN="3/d")
 def test_login_posts_are_rate_limited(world):
     client = english_client()
     for _attempt in range(3):
@@ -190,7 +190,7 @@ def test_login_posts_are_rate_limited(world):
     assert "_auth_user_id" not in client.session
 
 
-@override_settings(BASTION_RATE_LIMIT_LOGIN="2/m")
+@override_settings(BASTION_RATE_LIMIT_LOGIN="2/d")
 def test_mfa_posts_are_rate_limited(world):
     client = english_client()
     password_step(client, "admin_hq")
