@@ -94,3 +94,16 @@ def test_sweep_drops_keys_that_left_every_window() -> None:
     scorer.score(late)
     scorer.state.sweep()
     assert scorer.state.stats()["keys_device"] == 1
+
+
+def test_restore_refuses_window_times_beyond_64_bits(default_engine: Engine) -> None:
+    """Window columns are array('q'): an out-of-range time is a malformed snapshot, not a crash."""
+    scorer = default_engine.scorer()
+    for p in payments(default_engine, 200, seed=5):
+        scorer.score(p)
+    body = json.loads(zlib.decompress(scorer.snapshot()[len(state_module.SNAPSHOT_MAGIC) :]))
+    _key, saved = body["keys"]["payer"][0]
+    track = next(t for t in saved[1] if t is not None and t[0])
+    track[0][0] = 2**70
+    with pytest.raises(SnapshotError, match="malformed"):
+        scorer.restore(state_module.SNAPSHOT_MAGIC + zlib.compress(json.dumps(body).encode()))

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from bastion.engine import EngineConfig
 
-from .conftest import T0, at, engine_for, feature, record
+from .conftest import T0, at, engine_for, feature, record, with_ids
 
 MIN = 60
 HOUR = 3600
@@ -175,3 +175,27 @@ def both(engine, records):  # type: ignore[no-untyped-def]
     from .conftest import both as run
 
     return run(engine, records)
+
+
+def test_reused_records_of_dropped_keys_start_empty() -> None:
+    # IPs, devices and payees come back hours after their windows emptied: the state drops their
+    # records and gives the lists to the next new key (pools); values must be those of a new key.
+    engine = engine_for(
+        "distinct(ip, payer, 1h) > 100",
+        "count(device, 10m) > 100",
+        "sum(payee, 1h) > 0",
+        "distinct(payee, payer, 1h) > 100",
+        "max(payee, 1h) > 0",
+    )
+    records = [
+        at(i * 10 * MIN, amount=f"{(i * 37) % 101 + 1}.00", payer_account=f"A{i % 3}",
+           ip=f"10.0.{i % 37}.1", device_id=f"D{i % 29}", payee_account=f"B{i % 23}")
+        for i in range(400)
+    ]  # fmt: skip
+    both(engine, records)
+    scorer = engine.scorer()
+    for r in with_ids(records):
+        scorer.score_record(r)
+    state = scorer.state
+    assert state.stats()["keys_ip"] < 37  # dropped ...
+    assert any(state._pools[attr] for attr in ("ip", "device", "payee"))  # ... and kept for reuse

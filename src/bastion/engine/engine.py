@@ -23,6 +23,8 @@ from .schema import Payment
 from .scoring import ACTIONS, LEVELS, Decision, FiredRule, Model, Policy, frozen
 from .state import FeatureState
 
+_new = object.__new__
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -102,8 +104,10 @@ class Engine:
         )
         self.filters = _filters(self.features)
         python = PythonCompiler(self.feature_index, self.config.utc_offset_us)
-        self.filter_exprs = {text: python.expr(node) for text, node in self.filters.items()}
         self.evaluate = python.compile_rules([r.condition for r in self.rules])
+        # The generated state code evaluates filters and rules on locals (see FeatureState.score).
+        self.filter_exprs = {text: python.state_expr(node) for text, node in self.filters.items()}
+        self.state_rules = tuple(tuple(python.state_conjuncts(r.condition)) for r in self.rules)
         self.constants = dict(python.constants)
         self._normal_action = self.policy.actions["normal"]
 
@@ -121,7 +125,7 @@ class Engine:
 
     # --- real time ----------------------------------------------------------------------------
     def new_state(self) -> FeatureState:
-        return FeatureState(self.features, self.config, self.filter_exprs, self.constants)
+        return FeatureState(self.features, self.config, self.filter_exprs, self.constants, self.state_rules)
 
     def scorer(self, state: FeatureState | None = None) -> Scorer:
         return Scorer(self, state or self.new_state())
@@ -177,24 +181,38 @@ class Scorer:
     def __init__(self, engine: Engine, state: FeatureState) -> None:
         self.engine = engine
         self.state = state
-        self._evaluate = engine.evaluate
         self._lists = engine.lists
         self._model = engine.model
         self._allow = engine._normal_action
+        self._state_score = state.score
+        self._nothing = {"score": 0, "level": "normal", "action": self._allow, "required_auth": (),
+                         "fired": (), "model_points": 0}  # fmt: skip
+        if self._model is None:
+            self.score = self._score_rules_only  # type: ignore[method-assign]
 
     def score(self, payment: Payment) -> Decision:
         """Decide on one validated payment and record it in the state."""
         values = self.state.observe(payment)
-        fired = self._evaluate(payment, values, self._lists)
-        model_points = 0
-        if self._model is not None:
-            features = self.engine.named_features(values)
-            model_points = _checked_points(self._model.score_one(payment, features))
+        fired = self.engine.evaluate(payment, values, self._lists)
+        assert self._model is not None
+        model_points = _checked_points(self._model.score_one(payment, self.engine.named_features(values)))
         if not fired and not model_points:
             return Decision.nothing_fired(payment.id, self._allow)
         return self.engine.decide(
             payment.id, fired, values, lambda attr: getattr(payment, attr), model_points
         )
+
+    def _score_rules_only(self, payment: Payment) -> Decision:
+        """``score`` without a model: features and rules in one generated call (state.score),
+        which returns None when no rule fires, so the common case builds no feature vector."""
+        result = self._state_score(payment, self._lists)
+        if result is None:
+            # Decision.nothing_fired, inlined: this line runs for nearly every payment.
+            decision = _new(Decision)
+            decision.__dict__.update(payment_id=payment.id, **self._nothing)
+            return decision
+        fired, values = result
+        return self.engine.decide(payment.id, fired, values, lambda attr: getattr(payment, attr))
 
     def score_with_features(self, payment: Payment) -> tuple[list[Any], Decision]:
         """Like ``score`` but also returns the feature vector (for backtests and tests)."""

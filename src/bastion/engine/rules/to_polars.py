@@ -15,6 +15,7 @@ import polars as pl
 from ..config import MICROS_PER_DAY, MICROS_PER_HOUR
 from ..errors import EngineError
 from ..features import Feature
+from ..schema import ENUMS
 from .check import (
     T,
     TArith,
@@ -30,6 +31,10 @@ from .check import (
     TPresent,
     TStrList,
 )
+
+
+def _enum_field(node: T) -> bool:
+    return isinstance(node, TField) and node.attr in ENUMS
 
 
 def feature_column(index: int) -> str:
@@ -88,6 +93,9 @@ class PolarsCompiler:
 
     def _compare(self, node: TCompare) -> pl.Expr:
         left, right = self.expr(node.left), self.expr(node.right)
+        if _enum_field(node.left) and _enum_field(node.right):
+            # Batch holds enumerated fields as Polars Enums; two different Enums compare as text.
+            left, right = left.cast(pl.String), right.cast(pl.String)
         if node.left.type in ("str", "bool"):
             return left.eq_missing(right) if node.op == "==" else left.ne_missing(right)
         ops = {

@@ -39,6 +39,25 @@ class PythonCompiler:
         self.feature_index = feature_index
         self.offset = utc_offset_us
         self.constants: dict[str, object] = {}
+        # Feature values are f[i] in the standalone rule function, locals v<i> inside the generated
+        # state code (FeatureState.score), where amount and ts are locals too.
+        self._feature = "f[{}]"
+        self._in_state = False
+
+    def state_expr(self, node: T) -> str:
+        """Expression text for the generated state code (see ``FeatureState.score``): features are
+        locals ``v<i>``, payment fields are locals ``p_<attr>`` loaded once per payment."""
+        self._feature, self._in_state = "v{}", True
+        try:
+            return self.expr(node)
+        finally:
+            self._feature, self._in_state = "f[{}]", False
+
+    def state_conjuncts(self, node: T) -> list[str]:
+        """A rule's top-level ``and`` chain as separate expressions, in evaluation order."""
+        if isinstance(node, TBool) and node.op == "and":
+            return self.state_conjuncts(node.left) + self.state_conjuncts(node.right)
+        return [self.state_expr(node)]
 
     def expr(self, node: T) -> str:
         if isinstance(node, TLit):
@@ -46,11 +65,11 @@ class PythonCompiler:
         if isinstance(node, TField):
             return self._field(node.attr)
         if isinstance(node, TFeature):
-            return f"f[{self.feature_index[node.feature]}]"
+            return self._feature.format(self.feature_index[node.feature])
         if isinstance(node, TList):
             return f"L[{node.name!r}]"
         if isinstance(node, TPresent):
-            return f"(p.{node.attr} is not None)"
+            return f"(p_{node.attr} is not None)" if self._in_state else f"(p.{node.attr} is not None)"
         if isinstance(node, TStrList):
             name = f"_K{len(self.constants)}"
             self.constants[name] = node.values
@@ -67,12 +86,21 @@ class PythonCompiler:
         raise TypeError(node)  # pragma: no cover
 
     def _field(self, attr: str) -> str:
+        if self._in_state:
+            return self._local_field(attr)
         if attr == "hour":
             return f"((p.ts + {self.offset}) // {MICROS_PER_HOUR} % 24)"
         if attr == "weekday":
             # 1970-01-01 was a Thursday; ISO weekday 1 = Monday.
             return f"(((p.ts + {self.offset}) // {MICROS_PER_DAY} + 3) % 7 + 1)"
         return f"p.{attr}"
+
+    def _local_field(self, attr: str) -> str:
+        if attr == "hour":
+            return f"((ts + {self.offset}) // {MICROS_PER_HOUR} % 24)"
+        if attr == "weekday":
+            return f"(((ts + {self.offset}) // {MICROS_PER_DAY} + 3) % 7 + 1)"
+        return attr if attr in ("amount", "ts") else f"p_{attr}"
 
     def compile_rules(self, conditions: Sequence[T]) -> Evaluate:
         """One function returning the indices of the rules that fire, in rule order."""
