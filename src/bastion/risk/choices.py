@@ -1,0 +1,84 @@
+"""Choices of the risk app, with labels and console colours."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class RiskLevel(models.TextChoices):
+    """The four risk levels of R4.1 (正常/关注/警告/高风险), as the engine names them."""
+
+    # A context of their own: "Warning" and "Normal" mean other things in other catalogues.
+    NORMAL = "normal", pgettext_lazy("risk level", "Normal")
+    ATTENTION = "attention", pgettext_lazy("risk level", "Attention")
+    WARNING = "warning", pgettext_lazy("risk level", "Warning")
+    HIGH_RISK = "high_risk", pgettext_lazy("risk level", "High risk")
+
+    @classmethod
+    def colour(cls, value: str) -> str:
+        return {"normal": "green", "attention": "blue", "warning": "orange", "high_risk": "red"}.get(
+            value, "grey"
+        )
+
+
+class DecisionAction(models.TextChoices):
+    """What the payment system must do, in increasing severity (the engine's order)."""
+
+    ALLOW = "allow", _("Allow")
+    REVIEW = "review", _("Allow and review")
+    CHALLENGE = "challenge", _("Challenge (re-verify identity)")
+    HOLD = "hold", _("Hold for review")
+    BLOCK = "block", _("Block")
+
+    @classmethod
+    def colour(cls, value: str) -> str:
+        return {
+            "allow": "green",
+            "review": "blue",
+            "challenge": "orange",
+            "hold": "red",
+            "block": "black",
+        }.get(value, "grey")
+
+
+class RuleSetStatus(models.TextChoices):
+    """Life of a rule-set version; dual control (submitted > approved) arrives with rule management."""
+
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted for approval")
+    APPROVED = "approved", _("Approved")
+    # A context of its own: the project catalogue's "Active" is a user account's (正常).
+    ACTIVE = "active", pgettext_lazy("rule set", "Active")
+    RETIRED = "retired", _("Retired")
+
+    @classmethod
+    def colour(cls, value: str) -> str:
+        return {
+            "draft": "grey",
+            "submitted": "blue",
+            "approved": "teal",
+            "active": "green",
+            "retired": "grey",
+        }.get(value, "grey")
+
+
+class DecisionSource(models.TextChoices):
+    """How the payment reached the scorer."""
+
+    HTTP = "http", _("Decision API")
+    STREAM = "stream", _("NATS JetStream")
+
+
+class BacktestStatus(models.TextChoices):
+    """Progress of a backtest run as a queued task."""
+
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+    @classmethod
+    def colour(cls, value: str) -> str:
+        return {"queued": "grey", "running": "blue", "done": "green", "failed": "red"}.get(value, "grey")

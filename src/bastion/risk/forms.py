@@ -1,0 +1,56 @@
+"""Console forms of the risk app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from bastion.engine.schema import CHANNELS
+from bastion.identity.models import Branch
+from bastion.platform.scoping import scoped
+from bastion.risk.choices import DecisionAction, RiskLevel
+
+
+def channel_label(value: str) -> str:
+    """The channel's name in the reader's language (the engine keeps the code)."""
+    return str(CHANNEL_LABELS.get(value, value))
+
+
+CHANNEL_LABELS = {
+    "cash": _("Cash"),
+    "bank_card": _("Bank card"),
+    "third_party": _("Third-party payment"),
+    "mobile": _("Mobile banking"),
+    "digital_currency": _("Digital currency"),
+    "counter": _("Counter"),
+    "atm": _("ATM"),
+    "pos": _("POS"),
+    "smart_counter": _("Smart counter"),
+}
+assert set(CHANNEL_LABELS) == set(CHANNELS)  # a new engine channel needs its label here
+
+
+class DecisionFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Payment or account"),
+        required=False,
+        max_length=128,
+        help_text=_("A payment id, or a payer or payee account number."),
+    )
+    level = forms.ChoiceField(label=_("Risk level"), required=False, choices=[("", "—"), *RiskLevel.choices])
+    action = forms.ChoiceField(
+        label=_("Decision"), required=False, choices=[("", "—"), *DecisionAction.choices]
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=[("", "—"), *CHANNEL_LABELS.items()]
+    )
+    branch = forms.ModelChoiceField(
+        label=_("Branch"), queryset=Branch.objects.none(), required=False, empty_label="—"
+    )
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        branches = scoped(Branch.objects.filter(is_active=True), actor, path="pk").order_by("code")
+        self.fields["branch"].queryset = branches  # type: ignore[attr-defined]

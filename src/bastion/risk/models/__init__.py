@@ -1,0 +1,7 @@
+"""Risk models, split by aggregate: rule sets, payments and decisions, feature-state snapshots."""
+
+from bastion.risk.models.payments import Decision, StoredPayment
+from bastion.risk.models.rules import RuleSetBacktest, RuleSetVersion
+from bastion.risk.models.state import FeatureSnapshot
+
+__all__ = ["Decision", "FeatureSnapshot", "RuleSetBacktest", "RuleSetVersion", "StoredPayment"]

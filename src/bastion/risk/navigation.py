@@ -1,0 +1,27 @@
+"""Console navigation sections of the risk app; each area registers its own section here."""
+
+from django.utils.translation import gettext_lazy as _
+
+from bastion.risk import permissions as perms
+from bastion.web.navigation import Section, register_section
+
+register_section(
+    Section(
+        "risk_decisions",
+        _("Payment decisions"),
+        "risk:decision_list",
+        perms.VIEW_DECISIONS,
+        70,
+        frozenset({"decision_list", "decision_detail"}),
+    )
+)
+register_section(
+    Section(
+        "risk_rules",
+        _("Risk rules"),
+        "risk:rule_list",
+        perms.VIEW_RULESETS,
+        71,
+        frozenset({"rule_list", "rule_detail", "backtest_detail"}),
+    )
+)

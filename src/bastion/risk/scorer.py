@@ -1,0 +1,273 @@
+"""The single owner of the engine's feature state for a set of partitions.
+
+Both the ``bastion risk-scorer`` process (all partitions, behind the Decision API) and each
+``bastion risk-worker --partition N`` (one partition, behind NATS) run one :class:`PartitionOwner`:
+
+* it validates, de-duplicates by payment id, scores, stores payment and decision in one transaction
+  (the group commit) and only then answers, so an answer means the decision is durable;
+* the state of a partition is always a function of the stored payments: it is rebuilt on start from
+  the newest snapshot plus the replay of the partition's payments stored after it, and rebuilt again
+  whenever a store fails (the scored-but-unstored payments must not stay counted);
+* it snapshots each partition every N payments or T seconds, and on a clean stop.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import DatabaseError, IntegrityError
+from django.utils import timezone
+
+from bastion.engine import (
+    Engine,
+    EngineConfig,
+    Payment,
+    PaymentValidationError,
+    RuleSet,
+    Scorer,
+    SnapshotError,
+)
+from bastion.engine.engine import required_lists
+from bastion.identity.models import Branch
+from bastion.risk import actions, conf, services
+
+logger = logging.getLogger(__name__)
+
+# Bumped in this process when a rule-set version is activated here (after commit): owners in the
+# same process (the inline scorer) switch on their next batch; others poll (docs/decisions/0505).
+_activations = 0
+
+
+def ruleset_activated() -> None:
+    """Tell this process's owners that the active rule-set version changed."""
+    global _activations
+    _activations += 1
+
+
+@dataclass
+class Submission:
+    """One payment handed to the owner, with who sent it and when it arrived (monotonic ns)."""
+
+    record: dict[str, Any]
+    branch_id: int | None = None
+    submitted_by: str = ""
+    source: str = "http"
+    received_ns: int = field(default_factory=time.perf_counter_ns)
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"record": self.record, "branch_id": self.branch_id, "submitted_by": self.submitted_by,
+                "source": self.source}  # fmt: skip
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> Submission:
+        return cls(data["record"], data.get("branch_id"), str(data.get("submitted_by", "")),
+                   str(data.get("source", "http")))  # fmt: skip
+
+
+def invalid(field_name: str, message: str) -> dict[str, Any]:
+    return {"status": "invalid", "field": field_name, "message": message}
+
+
+def build_engine(ruleset_text: str, config: EngineConfig) -> Engine:
+    ruleset = RuleSet.from_toml(ruleset_text)
+    # Named lists come from the database once list management exists; until then they are empty.
+    return Engine(ruleset, lists={name: () for name in required_lists(ruleset)}, config=config)
+
+
+@dataclass
+class _Partition:
+    scorer: Scorer
+    mark: int = 0  # pk of the last stored payment this state has seen
+    since_snapshot: int = 0
+    snapshot_at: float = field(default_factory=time.monotonic)
+    total: int = 0
+
+
+class PartitionOwner:
+    """Feature state and scoring for ``partitions`` (None: all of them) out of ``count``."""
+
+    def __init__(self, partitions: Iterable[int] | None = None, count: int | None = None) -> None:
+        self.count = count or conf.partitions()
+        self.owned = sorted(set(partitions)) if partitions is not None else list(range(self.count))
+        bad = [p for p in self.owned if not 0 <= p < self.count]
+        if bad:
+            raise ValueError(f"partition {bad[0]} is outside 0..{self.count - 1}")
+        self.config = EngineConfig()
+        self.parts: dict[int, _Partition] = {}
+        self.ruleset_id = 0
+        self.ruleset_number = 0
+        self._checked_at = 0.0
+        self._activations = _activations
+        self.engine: Engine | None = None
+
+    # --- state --------------------------------------------------------------------------------
+    def load(self) -> None:
+        """(Re)build every owned partition: newest valid snapshot, then replay what was stored after."""
+        row = actions.do_ensure_active_ruleset()
+        engine = build_engine(row.text, self.config)
+        parts: dict[int, _Partition] = {}
+        for p in self.owned:
+            part = _Partition(engine.scorer())
+            snap = services.latest_snapshot(partition=p, partitions=self.count, ruleset_id=row.pk)
+            if snap is not None:
+                try:
+                    part.scorer.restore(bytes(snap.blob))
+                    part.mark, part.total = snap.last_payment_pk, snap.payments
+                except SnapshotError as exc:  # written by another engine release: replay everything
+                    logger.warning("risk snapshot %s unusable (%s); replaying partition %s", snap.pk, exc, p)
+                    part = _Partition(engine.scorer())
+            parts[p] = part
+        replayed = self._replay(parts, engine)
+        self.engine, self.parts = engine, parts
+        self.ruleset_id, self.ruleset_number = row.pk, row.number
+        self._checked_at = time.monotonic()
+        self._activations = _activations
+        logger.info(
+            "risk partitions %s loaded (rule set v%s, %s payments replayed)", self.owned, row.number, replayed
+        )
+
+    def _replay(self, parts: dict[int, _Partition], engine: Engine) -> int:
+        start = min(part.mark for part in parts.values())
+        replayed = 0
+        for pk, hashed, record in services.replay_rows(after_pk=start):
+            part = parts.get(hashed % self.count)
+            if part is None or pk <= part.mark:
+                continue
+            part.scorer.score(Payment.from_mapping(record, engine.config))
+            part.mark, part.total = pk, part.total + 1
+            replayed += 1
+        return replayed
+
+    def _check_ruleset(self) -> None:
+        now = time.monotonic()
+        if self.engine is None:
+            self.load()
+        elif now - self._checked_at >= conf.ruleset_check_seconds() or self._activations != _activations:
+            self._checked_at, self._activations = now, _activations
+            if services.active_ruleset_id() != self.ruleset_id:
+                self.load()
+
+    def snapshot(self, *, force: bool = False) -> int:
+        """Snapshot partitions that are due (or every changed one with ``force``); returns how many."""
+        taken = 0
+        now = time.monotonic()
+        for p, part in self.parts.items():
+            due = part.since_snapshot >= conf.snapshot_every() or (
+                part.since_snapshot and now - part.snapshot_at >= conf.snapshot_seconds()
+            )
+            if not (due or (force and part.since_snapshot)):
+                continue
+            actions.do_store_snapshot(partition=p, partitions=self.count, ruleset_id=self.ruleset_id,
+                                      last_payment_pk=part.mark, payments=part.total,
+                                      blob=part.scorer.snapshot())  # fmt: skip
+            part.since_snapshot, part.snapshot_at = 0, now
+            taken += 1
+        return taken
+
+    # --- scoring --------------------------------------------------------------------------------
+    def submit(self, items: Sequence[Submission]) -> list[dict[str, Any]]:
+        """Decide every item; each outcome is decided, replayed, invalid, conflict or misrouted."""
+        self._check_ruleset()
+        try:
+            return self._submit(items)
+        except (DatabaseError, IntegrityError):
+            # Scored payments were counted in the state but not stored: rebuild from what is stored.
+            logger.exception("storing risk decisions failed; rebuilding feature state")
+            self.load()
+            if len(items) == 1:
+                raise
+            return [outcome for item in items for outcome in self.submit([item])]
+
+    def _submit(self, items: Sequence[Submission]) -> list[dict[str, Any]]:
+        assert self.engine is not None
+        outcomes: list[dict[str, Any] | None] = [None] * len(items)
+        parsed = self._validate(items, outcomes)
+        stored = services.existing_payments(payment.id for _, payment, _ in parsed)
+        pending: dict[str, tuple[int, str]] = {}  # payment id -> (index of new item, digest)
+        new: list[actions.NewDecision] = []
+        waiting: list[tuple[int, str]] = []  # in-batch retries: (index, payment id)
+        for index, payment, digest in parsed:
+            if payment.id in stored:
+                outcomes[index] = self._replayed(stored[payment.id], digest)
+            elif payment.id in pending:
+                same = pending[payment.id][1] == digest
+                if same:
+                    waiting.append((index, payment.id))
+                else:
+                    outcomes[index] = _conflict(payment.id)
+            else:
+                item = self._score(items[index], payment, digest)
+                if item is None:
+                    outcomes[index] = {"status": "misrouted", "field": "payer_account",
+                                       "message": "account belongs to a partition this worker does not own"}  # fmt: skip
+                    continue
+                pending[payment.id] = (len(new), digest)
+                new.append(item)
+                waiting.append((index, payment.id))
+        pks = actions.do_store_decisions(new, ruleset_id=self.ruleset_id) if new else []
+        for item, pk in zip(new, pks, strict=True):
+            part = self.parts[item.account_hash % self.count]
+            part.mark, part.total, part.since_snapshot = pk, part.total + 1, part.since_snapshot + 1
+        seen: set[str] = set()
+        for index, payment_id in waiting:
+            body = services.new_decision_body(new[pending[payment_id][0]], ruleset_number=self.ruleset_number)
+            outcomes[index] = {"status": "replayed" if payment_id in seen else "decided", "decision": body}
+            seen.add(payment_id)
+        return [o for o in outcomes if o is not None]
+
+    def _validate(
+        self, items: Sequence[Submission], outcomes: list[dict[str, Any] | None]
+    ) -> list[tuple[int, Payment, str]]:
+        branch_ids = {item.branch_id for item in items if item.branch_id is not None}
+        known = (
+            set(Branch.objects.filter(pk__in=branch_ids).values_list("pk", flat=True))
+            if branch_ids
+            else set()
+        )
+        parsed = []
+        for index, item in enumerate(items):
+            if not isinstance(item.record, dict):
+                outcomes[index] = invalid("payment", "must be a JSON object")
+                continue
+            try:
+                payment = Payment.from_mapping(item.record, self.config)
+            except PaymentValidationError as exc:
+                outcomes[index] = invalid(exc.field, exc.message)
+                continue
+            if item.branch_id is not None and item.branch_id not in known:
+                outcomes[index] = invalid("branch_id", "unknown branch")
+                continue
+            parsed.append((index, payment, services.payment_digest(payment, item.branch_id)))
+        return parsed
+
+    def _score(self, item: Submission, payment: Payment, digest: str) -> actions.NewDecision | None:
+        hashed = services.account_hash(payment.payer)
+        part = self.parts.get(hashed % self.count)
+        if part is None:
+            return None
+        decision = part.scorer.score(payment)
+        return actions.NewDecision(
+            payment=payment,
+            account_hash=hashed,
+            decision=decision,
+            branch_id=item.branch_id,
+            source=item.source,
+            submitted_by=item.submitted_by,
+            digest=digest,
+            decided_at=timezone.now(),
+            latency_us=(time.perf_counter_ns() - item.received_ns) // 1000,
+        )
+
+    def _replayed(self, row: Any, digest: str) -> dict[str, Any]:
+        if row.digest != digest:
+            return _conflict(row.payment_id)
+        return {"status": "replayed", "decision": services.decision_body(row.decision)}
+
+
+def _conflict(payment_id: str) -> dict[str, Any]:
+    return {"status": "conflict", "field": "id",
+            "message": f"payment id {payment_id} was already used for a different payment"}  # fmt: skip

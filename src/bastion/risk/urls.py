@@ -1,0 +1,32 @@
+"""Console URLs of the risk app; each area (decisions, rules, lists, holds...) adds its pages here."""
+
+from django.urls import URLPattern, path
+
+from bastion.risk.views import decisions, rules
+
+app_name = "risk"
+
+urlpatterns: list[URLPattern] = [
+    path("decisions/", decisions.decision_list, name="decision_list"),
+    path("decisions/levels.svg", decisions.level_chart, name="decision_level_chart"),
+    path("decisions/<str:payment_id>/", decisions.decision_detail, name="decision_detail"),
+    path("rules/", rules.rule_list, name="rule_list"),
+    path("rules/new/", rules.rule_create, name="rule_create"),
+    path("rules/check/", rules.rule_check, name="rule_check"),
+    path("rules/<int:number>/", rules.rule_detail, name="rule_detail"),
+    path("rules/<int:number>/save/", rules.rule_save, name="rule_save"),
+    path("rules/<int:number>/submit/", rules.rule_submit, name="rule_submit"),
+    path("rules/<int:number>/approve/", rules.rule_approve, name="rule_approve"),
+    path("rules/<int:number>/reject/", rules.rule_reject, name="rule_reject"),
+    path("rules/<int:number>/activate/", rules.rule_activate, name="rule_activate"),
+    path("rules/<int:number>/backtests/", rules.backtest_start, name="backtest_start"),
+    path("rules/backtests/<int:backtest_id>/", rules.backtest_detail, name="backtest_detail"),
+    path(
+        "rules/backtests/<int:backtest_id>/levels.svg",
+        rules.backtest_levels_chart,
+        name="backtest_levels_chart",
+    ),
+    path(
+        "rules/backtests/<int:backtest_id>/rules.svg", rules.backtest_rules_chart, name="backtest_rules_chart"
+    ),
+]

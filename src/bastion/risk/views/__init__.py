@@ -1,0 +1,1 @@
+"""Console pages of the risk app, one module per area (decisions, rules, lists, holds...)."""

@@ -1,0 +1,35 @@
+"""The payment demo: days of traffic decided by the real scorer, spread over branches and days."""
+
+from __future__ import annotations
+
+from collections import Counter
+from io import StringIO
+
+from django.utils import timezone
+
+from bastion.demo import risk as demo_risk
+from bastion.demo.organisation import build_organisation
+from bastion.risk import transport
+from bastion.risk.models import Decision, FeatureSnapshot, StoredPayment
+
+
+def test_payment_demo_decides_days_of_traffic_at_every_level(db):
+    institution, branches = build_organisation()
+    summary = demo_risk.load(institution=institution, branches=branches, stdout=StringIO())
+    try:
+        assert summary.startswith("risk:")
+        payments = StoredPayment.objects.count()
+        assert payments >= 9_000 and Decision.objects.count() == payments
+        levels = Counter(Decision.objects.values_list("level", flat=True))
+        assert set(levels) == {"normal", "attention", "warning", "high_risk"}, levels
+        assert levels["normal"] > payments * 0.9  # most traffic is ordinary
+        assert StoredPayment.objects.values("branch").distinct().count() == len(branches)
+        days = {timezone.localdate(d) for d in Decision.objects.values_list("decided_at", flat=True)}
+        assert len(days) >= 5
+        assert not Decision.objects.filter(decided_at__gt=timezone.now()).exists()
+        assert FeatureSnapshot.objects.exists()  # a restarted server resumes without a full replay
+        assert demo_risk.load(institution=institution, branches=branches, stdout=StringIO()).endswith(
+            "already loaded"
+        )
+    finally:
+        transport.reset_inline()

@@ -1,0 +1,255 @@
+"""The risk endpoints in the authorisation matrix (see tests/api/matrix.py).
+
+Who may do what, from R1.2 and the payment flow: payment systems submit payments with a token whose
+owner holds ``risk.submit_payment`` (administrators run machine integrations); risk analysts, AML
+and compliance officers, auditors and branch managers read decisions in their branch scope; the
+rule-set versions are read by the risk, AML, compliance and audit roles and by administrators.
+Risk analysts write, submit and backtest drafts; a second risk analyst approves, rejects and
+activates (a person, never a token). Rule sets are institution-wide: no branch scope applies.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from bastion.risk.actions import do_ensure_active_ruleset
+from bastion.risk.models import Decision, RuleSetBacktest, RuleSetVersion, StoredPayment
+from bastion.risk.services import account_hash
+from tests.api.matrix import Case, permission_then_scope, person_only, role_of
+from tests.factories import make_user
+from tests.risk.helpers import payment
+
+SUBMIT = frozenset({"administrator"})
+VIEW_DECISIONS = frozenset({"risk_analyst", "aml_officer", "compliance_officer", "auditor", "branch_manager"})
+VIEW_RULESETS = frozenset({"risk_analyst", "aml_officer", "compliance_officer", "auditor", "administrator"})
+EDIT_RULESETS = frozenset({"risk_analyst"})
+APPROVE_RULESETS = frozenset({"risk_analyst"})
+RULE_TEXT = """
+[[rule]]
+id = "MATRIX-RULE"
+when = 'amount >= 5000'
+points = 10
+reason_zh = "金额达5000元"
+reason_en = "Amount of CNY 5,000 or more"
+"""
+
+
+def institution_wide(roles: frozenset[str], ok: int) -> Any:
+    """Rule sets are not branch data: the permission alone decides."""
+    return lambda principal, target, as_token: ok if role_of(principal) in roles else 403
+
+
+def _payment(target: dict[str, Any]) -> dict[str, Any]:
+    # One id per branch: every principal allowed to submit it sends the same payment (a retry).
+    return payment(7, account=f"62220200{target['branch']:08d}", branch_id=target["branch"]) | {
+        "id": f"MATRIX-{target['branch']}"
+    }
+
+
+MATRIX: dict[tuple[str, str], Case] = {
+    # The branch is in the body: outside the caller's scope it is a bad field (422).
+    ("POST", "/risk/decisions"): Case(
+        "branch", permission_then_scope(SUBMIT, 200, out_of_scope=422), _payment
+    ),
+    ("POST", "/risk/decisions/batch"): Case(
+        "branch",
+        permission_then_scope(SUBMIT, 200, out_of_scope=422),
+        lambda t: {"payments": [_payment(t)]},
+    ),
+    ("GET", "/risk/decisions"): Case(None, permission_then_scope(VIEW_DECISIONS, 200)),
+    ("GET", "/risk/decisions/{payment_id}"): Case("decision", permission_then_scope(VIEW_DECISIONS, 200)),
+    ("GET", "/risk/rulesets"): Case(None, permission_then_scope(VIEW_RULESETS, 200)),
+    ("POST", "/risk/rulesets"): Case(
+        None, institution_wide(EDIT_RULESETS, 201), lambda t: {"name": "matrix", "text": RULE_TEXT}
+    ),
+    ("POST", "/risk/rulesets/check"): Case(
+        None, institution_wide(EDIT_RULESETS, 200), lambda t: {"text": RULE_TEXT}
+    ),
+    ("GET", "/risk/rulesets/{number}"): Case("ruleset_draft", institution_wide(VIEW_RULESETS, 200)),
+    ("PATCH", "/risk/rulesets/{number}"): Case(
+        "ruleset_draft", institution_wide(EDIT_RULESETS, 200), lambda t: {"note": "tuned"}
+    ),
+    ("POST", "/risk/rulesets/{number}/submit"): Case("ruleset_draft", institution_wide(EDIT_RULESETS, 200)),
+    ("POST", "/risk/rulesets/{number}/approve"): Case(
+        "ruleset_submitted", person_only(institution_wide(APPROVE_RULESETS, 200)), lambda t: {"note": "ok"}
+    ),
+    ("POST", "/risk/rulesets/{number}/reject"): Case(
+        "ruleset_submitted", person_only(institution_wide(APPROVE_RULESETS, 200)), lambda t: {"note": "no"}
+    ),
+    ("POST", "/risk/rulesets/{number}/activate"): Case(
+        "ruleset_approved", person_only(institution_wide(APPROVE_RULESETS, 200))
+    ),
+    ("POST", "/risk/rulesets/{number}/backtests"): Case(
+        "ruleset_draft",
+        institution_wide(EDIT_RULESETS, 202),
+        lambda t: {"start": "2026-11-20", "end": "2026-11-21"},
+    ),
+    ("GET", "/risk/rulesets/{number}/backtests/{backtest_id}"): Case(
+        "backtest", institution_wide(VIEW_RULESETS, 200)
+    ),
+}
+
+PATH_PARAMS = {
+    "decision": "payment_id",
+    "ruleset_draft": "number",
+    "ruleset_submitted": "number",
+    "ruleset_approved": "number",
+    "ruleset_bad": "number",
+    "backtest": "backtest_id",
+}
+
+
+def _rule_targets(active: RuleSetVersion) -> dict[str, dict[str, Any]]:
+    """Versions in each state, written by a maker who is none of the matrix's principals."""
+    maker = make_user("rule_maker", roles=["risk_analyst"], institution_wide=True)
+    checker = make_user("rule_checker", roles=["risk_analyst"], institution_wide=True)
+    now = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+    made = {"created_by": maker, "updated_by": maker, "created_at": now}
+    submitted = {**made, "submitted_by": maker, "submitted_at": now}
+    versions = {
+        "ruleset_draft": {"status": "draft", "text": RULE_TEXT, **made},
+        "ruleset_bad": {"status": "draft", "text": RULE_TEXT.replace("amount >=", "amount >=="), **made},
+        "ruleset_submitted": {"status": "submitted", "text": RULE_TEXT, **submitted},
+        "ruleset_approved": {
+            "status": "approved", "text": RULE_TEXT, "approved_by": checker, "approved_at": now, **submitted
+        },
+    }  # fmt: skip
+    targets: dict[str, dict[str, Any]] = {}
+    for offset, (kind, fields) in enumerate(versions.items(), start=2):
+        version = RuleSetVersion.objects.create(number=active.number + offset, name=kind, **fields)
+        targets[kind] = {"A": version.number, "B": version.number}
+    draft = RuleSetVersion.objects.get(number=targets["ruleset_draft"]["A"])
+    backtest = RuleSetBacktest.objects.create(
+        version=draft, start=date(2026, 11, 20), end=date(2026, 11, 20), status="done", requested_by=maker
+    )
+    targets["backtest"] = {"A": backtest.pk, "B": backtest.pk}
+    return targets
+
+
+def build_targets(api_world: Any) -> dict[str, dict[str, Any]]:
+    ruleset = do_ensure_active_ruleset()
+    # A draft beside the active version, so the versions list has more than one row.
+    RuleSetVersion.objects.create(number=ruleset.number + 1, name="draft", text=ruleset.text, status="draft")
+    decisions = {}
+    for side, branch in (("A", api_world.branch_a), ("B", api_world.branch_b)):
+        account = f"6222-MATRIX-{side}"
+        stored = StoredPayment.objects.create(
+            payment_id=f"MATRIX-STORED-{side}",
+            account_hash=account_hash(account),
+            occurred_at=datetime(2026, 11, 20, 2, 0, tzinfo=UTC),
+            amount=Decimal("880.00"),
+            currency="CNY",
+            channel="mobile",
+            business_type="transfer",
+            payer_account=account,
+            payer_customer=f"C-{side}",
+            customer_type="natural_person",
+            auth_method="password",
+            branch=branch,
+            source="http",
+            digest="0" * 64,
+        )
+        Decision.objects.create(
+            payment=stored,
+            score=0,
+            level="normal",
+            action="allow",
+            ruleset=ruleset,
+            decided_at=stored.occurred_at,
+            latency_us=120,
+        )
+        decisions[side] = stored.payment_id
+    return {"decision": decisions, **_rule_targets(ruleset)}
+
+
+# --- lists and bad input (tests/api/test_scope_and_input.py) ---------------------------------------
+LIST_BRANCH_OF: dict[str, Any] = {
+    "/risk/decisions": lambda item: item["branch_id"],
+    "/risk/rulesets": None,
+}
+LIST_READERS = {"/risk/decisions": "auditor_hq"}
+
+
+ANALYST = "risk_analyst_a"
+
+
+def _with(**changes: Any) -> Any:
+    return lambda t: _payment(t) | changes
+
+
+BAD_INPUT: dict[tuple[str, str], list[tuple[Any, ...]]] = {
+    ("POST", "/risk/decisions"): [
+        ("/risk/decisions", _with(amount="0"), "amount"),
+        ("/risk/decisions", _with(amount=99.5), "amount"),
+        ("/risk/decisions", _with(channel="carrier_pigeon"), "channel"),
+        ("/risk/decisions", _with(timestamp="yesterday"), "timestamp"),
+        ("/risk/decisions", _with(branch_id=999999), "branch_id"),
+        ("/risk/decisions", _with(payer_account=""), "payer_account"),
+        ("/risk/decisions", _with(secret_flag=True), "secret_flag"),
+    ],
+    ("POST", "/risk/decisions/batch"): [
+        ("/risk/decisions/batch", {"payments": []}, "payments"),
+        (
+            "/risk/decisions/batch",
+            lambda t: {"payments": [_payment(t), _with(ip="1.2.3")(t)]},
+            "payments.1.ip",
+        ),
+        ("/risk/decisions/batch", lambda t: {"payments": [_with(currency="ZZZ")(t)]}, "payments.0.currency"),
+    ],
+    ("POST", "/risk/rulesets"): [
+        ("/risk/rulesets", {"name": "", "text": RULE_TEXT}, "name", ANALYST),
+        ("/risk/rulesets", {"name": "x" * 101, "text": RULE_TEXT}, "name", ANALYST),
+        ("/risk/rulesets", {"name": "x", "based_on": 999999}, "based_on", ANALYST),
+        ("/risk/rulesets", {"name": "x", "text": "   "}, "text", ANALYST),
+    ],
+    ("POST", "/risk/rulesets/check"): [
+        ("/risk/rulesets/check", {}, "text", ANALYST),
+        ("/risk/rulesets/check", {"text": ["a"]}, "text", ANALYST),
+    ],
+    ("PATCH", "/risk/rulesets/{number}"): [
+        ("/risk/rulesets/{ruleset_draft}", {"name": ""}, "name", ANALYST),
+        ("/risk/rulesets/{ruleset_draft}", {"text": ""}, "text", ANALYST),
+        ("/risk/rulesets/abc", {"note": "x"}, "number", ANALYST),
+    ],
+    ("POST", "/risk/rulesets/{number}/submit"): [
+        ("/risk/rulesets/{ruleset_bad}/submit", {}, "text", ANALYST),
+        ("/risk/rulesets/abc/submit", {}, "number", ANALYST),
+    ],
+    ("POST", "/risk/rulesets/{number}/approve"): [
+        ("/risk/rulesets/{ruleset_submitted}/approve", {"note": "x" * 1001}, "note", ANALYST),
+        ("/risk/rulesets/abc/approve", {"note": "ok"}, "number", ANALYST),
+    ],
+    ("POST", "/risk/rulesets/{number}/reject"): [
+        ("/risk/rulesets/{ruleset_submitted}/reject", {"note": ""}, "note", ANALYST),
+        ("/risk/rulesets/{ruleset_submitted}/reject", {"note": "   "}, "note", ANALYST),
+    ],
+    ("POST", "/risk/rulesets/{number}/activate"): [("/risk/rulesets/abc/activate", {}, "number", ANALYST)],
+    ("POST", "/risk/rulesets/{number}/backtests"): [
+        (
+            "/risk/rulesets/{ruleset_draft}/backtests",
+            {"start": "2026-11-21", "end": "2026-11-20"},
+            "end",
+            ANALYST,
+        ),
+        (
+            "/risk/rulesets/{ruleset_draft}/backtests",
+            {"start": "yesterday", "end": "2026-11-20"},
+            "start",
+            ANALYST,
+        ),
+        (
+            "/risk/rulesets/{ruleset_draft}/backtests",
+            {"start": "2026-01-01", "end": "2026-11-20"},
+            "end",
+            ANALYST,
+        ),
+        (
+            "/risk/rulesets/{ruleset_bad}/backtests",
+            {"start": "2026-11-20", "end": "2026-11-20"},
+            "text",
+            ANALYST,
+        ),
+    ],
+}
