@@ -10,6 +10,9 @@ from tests.factories import World, make_world
 
 IN_CI = os.environ.get("CI") == "true"
 
+# The Chromium ``browser`` fixture, for every app's browser tests.
+pytest_plugins = ["tests.browser"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     # Production cost (100 MiB, several passes) per user would dominate the suite's run time.

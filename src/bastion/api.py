@@ -149,10 +149,22 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     from bastion.audit.api import router as audit_router
+    from bastion.devices.api import router as devices_router
     from bastion.identity.api import router as identity_router
+    from bastion.knowledge.api import router as knowledge_router
+    from bastion.notify.api import router as notify_router
+    from bastion.risk.api import router as risk_router
+    from bastion.servicedesk.api import router as servicedesk_router
+    from bastion.servicedesk.intake.api import router as servicedesk_intake_router
 
     api.add_router("/", identity_router)
     api.add_router("/audit", audit_router)
+    api.add_router("/devices", devices_router)
+    api.add_router("/servicedesk", servicedesk_router)
+    api.add_router("/servicedesk/intake", servicedesk_intake_router)
+    api.add_router("/knowledge", knowledge_router)
+    api.add_router("/notifications", notify_router)
+    api.add_router("/risk", risk_router)
 
 
 _register_routers()

@@ -72,6 +72,11 @@ INSTALLED_APPS = [
     "bastion.platform",
     "bastion.audit",
     "bastion.identity",
+    "bastion.notify",
+    "bastion.knowledge",
+    "bastion.devices",
+    "bastion.servicedesk",
+    "bastion.risk",
     "bastion.web",
     "bastion.demo",
 ]
@@ -275,3 +280,32 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 
 # --- Logging ---------------------------------------------------------------------------------------
 LOGGING = build_logging_config(level=os.environ.get("BASTION_LOG_LEVEL", "INFO"))
+
+# --- Service desk intake: e-mail and WeChat (servicedesk/intake; see docs/guide/en/servicedesk-intake.md)
+INSTALLED_APPS += ["bastion.servicedesk.intake"]
+# IMAP mailbox (empty host = no IMAP intake). The password comes only from the environment.
+BASTION_INTAKE_IMAP_HOST = os.environ.get("BASTION_INTAKE_IMAP_HOST", "")
+BASTION_INTAKE_IMAP_PORT = int(os.environ.get("BASTION_INTAKE_IMAP_PORT", "0"))  # 0: 993 (ssl) / 143
+BASTION_INTAKE_IMAP_SECURITY = os.environ.get("BASTION_INTAKE_IMAP_SECURITY", "ssl")  # ssl|starttls|none
+BASTION_INTAKE_IMAP_USER = os.environ.get("BASTION_INTAKE_IMAP_USER", "")
+BASTION_INTAKE_IMAP_PASSWORD = os.environ.get("BASTION_INTAKE_IMAP_PASSWORD", "")
+BASTION_INTAKE_IMAP_FOLDER = os.environ.get("BASTION_INTAKE_IMAP_FOLDER", "INBOX")
+BASTION_INTAKE_IMAP_DONE_FOLDER = os.environ.get("BASTION_INTAKE_IMAP_DONE_FOLDER", "")  # move here
+BASTION_INTAKE_IMAP_CA_FILE = os.environ.get("BASTION_INTAKE_IMAP_CA_FILE", "")
+BASTION_INTAKE_MAILDIR = os.environ.get("BASTION_INTAKE_MAILDIR", "")
+BASTION_INTAKE_MAIL_POLL_MINUTES = int(os.environ.get("BASTION_INTAKE_MAIL_POLL_MINUTES", "0"))  # 0: off
+# Recipient address -> branch code ("desk-sh@bank.cn=sh-pudong,desk-bj@bank.cn=bj-haidian"), then the
+# sender's own branch, then this default branch code.
+BASTION_INTAKE_MAIL_BRANCHES = os.environ.get("BASTION_INTAKE_MAIL_BRANCHES", "")
+BASTION_INTAKE_MAIL_DEFAULT_BRANCH = os.environ.get("BASTION_INTAKE_MAIL_DEFAULT_BRANCH", "")
+BASTION_INTAKE_MAIL_FROM = os.environ.get("BASTION_INTAKE_MAIL_FROM", "servicedesk@bastion.invalid")
+BASTION_WECHAT_ENABLED = os.environ.get("BASTION_WECHAT_ENABLED", "0") == "1"
+BASTION_WECHAT_TOKEN = os.environ.get("BASTION_WECHAT_TOKEN", "")
+BASTION_WECHAT_DEFAULT_BRANCH = os.environ.get("BASTION_WECHAT_DEFAULT_BRANCH", "")
+BASTION_WECHAT_MAX_SKEW_SECONDS = int(os.environ.get("BASTION_WECHAT_MAX_SKEW_SECONDS", "300"))
+BASTION_RATE_LIMIT_WECHAT = os.environ.get("BASTION_RATE_LIMIT_WECHAT", "600/m")
+if PRODUCTION and BASTION_WECHAT_ENABLED and len(BASTION_WECHAT_TOKEN) < 3:
+    raise ImproperlyConfigured(
+        "Bastion refuses to start: BASTION_WECHAT_ENABLED=1 needs BASTION_WECHAT_TOKEN"
+    )
+# --- end of service desk intake -------------------------------------------------------------------

@@ -11,5 +11,10 @@ urlpatterns = [
     path("metrics", health.metrics, name="metrics"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("devices/", include("bastion.devices.urls")),
+    path("servicedesk/", include("bastion.servicedesk.urls")),
+    path("knowledge/", include("bastion.knowledge.urls")),
+    path("notifications/", include("bastion.notify.urls")),
+    path("risk/", include("bastion.risk.urls")),
     path("", include("bastion.web.urls")),
 ]

@@ -134,6 +134,10 @@ def _build(world: World) -> ApiWorld:
             "B": AuditEvent.objects.filter(branch_id=b.pk).order_by("seq").values_list("seq", flat=True)[0],
         },
     }
+    from tests.api.matrix import extensions
+
+    for extension in extensions():  # each app's objects at branch A and B
+        api_world.targets.update(extension.build_targets(api_world))
     # A bearer token per principal carrying all of its owner's permissions and scope.
     for name, user in api_world.principals.items():
         _, secret = make_token(

@@ -9,7 +9,6 @@ is read from the OpenAPI schema: an endpoint without a row here fails
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -19,34 +18,25 @@ from django.utils import timezone
 from bastion.api import api
 from bastion.identity.permissions import ROLES
 from tests.api.conftest import INSTITUTION_WIDE, anonymous_client, call
+from tests.api.matrix import (
+    AUDIT_EXPORT,
+    AUDIT_VIEW,
+    EVERYONE,
+    MANAGE_TOKENS,
+    MANAGE_USERS,
+    REQUEST_GRANT,
+    VIEW_USERS,
+    Case,
+    extensions,
+    in_scope,
+    permission_then_scope,
+    person_only,
+    role_of,
+)
 
 pytestmark = pytest.mark.django_db
 
-# --- who holds what (R1.2), by role ----------------------------------------------------------------
-EVERYONE = frozenset(ROLES)
-VIEW_USERS = frozenset(
-    {"administrator", "branch_manager", "support_supervisor", "compliance_officer", "auditor"}
-)
-MANAGE_USERS = frozenset({"administrator"})
-REQUEST_GRANT = frozenset({"administrator", "branch_manager", "support_supervisor"})
-MANAGE_TOKENS = frozenset({"administrator"})
-AUDIT_VIEW = frozenset({"compliance_officer", "auditor"})
-AUDIT_EXPORT = frozenset({"auditor"})
-
 PRINCIPALS = [f"{role}_a" for role in ROLES] + ["branch_manager_b", *INSTITUTION_WIDE]
-
-
-def role_of(principal: str) -> str:
-    if principal in INSTITUTION_WIDE:
-        return INSTITUTION_WIDE[principal]
-    return principal.removesuffix("_a").removesuffix("_b")
-
-
-def in_scope(principal: str, target: str) -> bool:
-    if principal in INSTITUTION_WIDE:
-        return True
-    return principal.endswith("_" + target.lower())
-
 
 # --- the approval fixtures: request A made by administrator_a, request B by branch_manager_b -------
 MAKERS = {"A": "administrator_a", "B": "branch_manager_b"}
@@ -58,27 +48,6 @@ def sees_approval(principal: str, target: str, *, as_token: bool = False) -> boo
     if MAKERS[target] == principal and not as_token:
         return True
     return role_of(principal) in CHECKER_ROLES and in_scope(principal, target)
-
-
-def _permission_then_scope(roles: frozenset[str], ok: int, *, out_of_scope: int = 404) -> Any:
-    def expect(principal: str, target: str | None, as_token: bool) -> int:
-        if role_of(principal) not in roles:
-            return 403
-        if target is not None and not in_scope(principal, target):
-            return out_of_scope
-        return ok
-
-    return expect
-
-
-def _person_only(rule: Any) -> Any:
-    """Tokens are refused (403 person_required) once the permission check passes."""
-
-    def expect(principal: str, target: str | None, as_token: bool) -> int:
-        status = rule(principal, target, False)
-        return 403 if as_token else status
-
-    return expect
 
 
 def _decide(principal: str, target: str | None, as_token: bool) -> int:
@@ -104,16 +73,6 @@ def _see_approval(principal: str, target: str | None, as_token: bool) -> int:
     return 200 if sees_approval(principal, target, as_token=as_token) else 404
 
 
-@dataclass(frozen=True)
-class Case:
-    """One endpoint: what it targets, a valid body, and the expected status per principal."""
-
-    target: str | None  # kind of object in the path or body, "A"/"B" variants are generated
-    expect: Any
-    body: Any = None
-    query: str = ""
-
-
 def _new_user(target: dict[str, int]) -> dict[str, Any]:
     return {
         "username": "new_staff_member",
@@ -135,48 +94,46 @@ def _new_token(target: dict[str, int]) -> dict[str, Any]:
 
 MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/me"): Case(None, lambda p, t, tok: 200),
-    ("GET", "/branches"): Case(None, _permission_then_scope(EVERYONE, 200)),
-    ("GET", "/branches/{branch_id}"): Case("branch", _permission_then_scope(EVERYONE, 200)),
-    ("GET", "/teams"): Case(None, _permission_then_scope(EVERYONE, 200)),
-    ("GET", "/users"): Case(None, _permission_then_scope(VIEW_USERS, 200)),
+    ("GET", "/branches"): Case(None, permission_then_scope(EVERYONE, 200)),
+    ("GET", "/branches/{branch_id}"): Case("branch", permission_then_scope(EVERYONE, 200)),
+    ("GET", "/teams"): Case(None, permission_then_scope(EVERYONE, 200)),
+    ("GET", "/users"): Case(None, permission_then_scope(VIEW_USERS, 200)),
     # The new user's home branch is in the body: outside the caller's scope it is a bad field (422).
-    ("POST", "/users"): Case(
-        "branch", _permission_then_scope(MANAGE_USERS, 201, out_of_scope=422), _new_user
-    ),
-    ("GET", "/users/{user_id}"): Case("user", _permission_then_scope(VIEW_USERS, 200)),
+    ("POST", "/users"): Case("branch", permission_then_scope(MANAGE_USERS, 201, out_of_scope=422), _new_user),
+    ("GET", "/users/{user_id}"): Case("user", permission_then_scope(VIEW_USERS, 200)),
     ("PATCH", "/users/{user_id}"): Case(
-        "user", _permission_then_scope(MANAGE_USERS, 200), lambda t: {"full_name": "新名字"}
+        "user", permission_then_scope(MANAGE_USERS, 200), lambda t: {"full_name": "新名字"}
     ),
-    ("POST", "/users/{user_id}/unlock"): Case("user", _permission_then_scope(MANAGE_USERS, 200)),
+    ("POST", "/users/{user_id}/unlock"): Case("user", permission_then_scope(MANAGE_USERS, 200)),
     ("POST", "/users/{user_id}/mfa-reset"): Case(
-        "user", _person_only(_permission_then_scope(MANAGE_USERS, 200)), lambda t: {"reason": "lost phone"}
+        "user", person_only(permission_then_scope(MANAGE_USERS, 200)), lambda t: {"reason": "lost phone"}
     ),
-    ("GET", "/roles"): Case(None, _permission_then_scope(VIEW_USERS, 200)),
+    ("GET", "/roles"): Case(None, permission_then_scope(VIEW_USERS, 200)),
     ("POST", "/users/{user_id}/role-grants"): Case(
         "user",
-        _person_only(_permission_then_scope(REQUEST_GRANT, 202)),
+        person_only(permission_then_scope(REQUEST_GRANT, 202)),
         lambda t: {"role": "remote_engineer", "reason": "covers the remote desk"},
     ),
     ("DELETE", "/users/{user_id}/roles/{role_code}"): Case(
-        "user", _permission_then_scope(MANAGE_USERS, 204), query="?reason=moved+to+another+team"
+        "user", permission_then_scope(MANAGE_USERS, 204), query="?reason=moved+to+another+team"
     ),
-    ("GET", "/approvals"): Case(None, _permission_then_scope(EVERYONE, 200)),
+    ("GET", "/approvals"): Case(None, permission_then_scope(EVERYONE, 200)),
     ("GET", "/approvals/{request_id}"): Case("approval", _see_approval),
     ("POST", "/approvals/{request_id}/approve"): Case("approval", _decide, lambda t: {"note": "ok"}),
     ("POST", "/approvals/{request_id}/reject"): Case("approval", _decide, lambda t: {"note": "not needed"}),
     ("POST", "/approvals/{request_id}/cancel"): Case("approval", _cancel),
-    ("GET", "/tokens"): Case(None, _permission_then_scope(MANAGE_TOKENS, 200)),
+    ("GET", "/tokens"): Case(None, permission_then_scope(MANAGE_TOKENS, 200)),
     # Branches named in the body outside the caller's scope are a bad field (422).
     ("POST", "/tokens"): Case(
-        "branch", _person_only(_permission_then_scope(MANAGE_TOKENS, 201, out_of_scope=422)), _new_token
+        "branch", person_only(permission_then_scope(MANAGE_TOKENS, 201, out_of_scope=422)), _new_token
     ),
     ("POST", "/tokens/{token_id}/revoke"): Case(
-        "token", _person_only(_permission_then_scope(MANAGE_TOKENS, 200)), lambda t: {"reason": "rotated"}
+        "token", person_only(permission_then_scope(MANAGE_TOKENS, 200)), lambda t: {"reason": "rotated"}
     ),
-    ("GET", "/audit/events"): Case(None, _permission_then_scope(AUDIT_VIEW, 200)),
-    ("GET", "/audit/events/{seq}"): Case("event", _permission_then_scope(AUDIT_VIEW, 200)),
-    ("GET", "/audit/verify"): Case(None, _permission_then_scope(AUDIT_VIEW, 200)),
-    ("GET", "/audit/export"): Case(None, _permission_then_scope(AUDIT_EXPORT, 200)),
+    ("GET", "/audit/events"): Case(None, permission_then_scope(AUDIT_VIEW, 200)),
+    ("GET", "/audit/events/{seq}"): Case("event", permission_then_scope(AUDIT_VIEW, 200)),
+    ("GET", "/audit/verify"): Case(None, permission_then_scope(AUDIT_VIEW, 200)),
+    ("GET", "/audit/export"): Case(None, permission_then_scope(AUDIT_EXPORT, 200)),
 }
 
 PATH_PARAMS = {
@@ -186,6 +143,9 @@ PATH_PARAMS = {
     "token": "token_id",
     "event": "seq",
 }
+for _extension in extensions():
+    MATRIX.update(_extension.MATRIX)
+    PATH_PARAMS.update(_extension.PATH_PARAMS)
 
 
 def api_endpoints() -> set[tuple[str, str]]:
@@ -224,6 +184,9 @@ def _request(api_world: Any, method: str, path: str, target: str | None) -> tupl
     url = path
     if case.target and PATH_PARAMS.get(case.target) and "{" in path:
         url = url.replace("{" + PATH_PARAMS[case.target] + "}", str(ids[case.target]))
+    for kind, param in PATH_PARAMS.items():  # further objects named by the path, at the same branch
+        if kind in ids:
+            url = url.replace("{" + param + "}", str(ids[kind]))
     url = url.replace("{role_code}", "onsite_engineer")
     body = case.body(ids) if callable(case.body) else case.body
     if method != "GET" and body is None:

@@ -6,10 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.utils import timezone
 
 from bastion.identity.models import ApiToken, ApprovalRequest, Team, User, UserRole
 from tests.api.conftest import INSTITUTION_WIDE, assert_error_shape, call, count_rows
+from tests.api.matrix import extensions
 from tests.api.test_authorisation_matrix import MATRIX, api_endpoints
 
 pytestmark = pytest.mark.django_db
@@ -35,13 +37,21 @@ LIST_BRANCH_OF: dict[str, Any] = {
     "/audit/events": lambda item: item["branch_id"],
     "/roles": None,  # roles are institution-wide definitions, not branch data
 }
+# GETs without a path parameter that are not paginated lists.
+NOT_LISTS: set[str] = {"/me", "/audit/verify", "/audit/export"}
+# Who reads a list in the per-row query check (default: admin_hq).
+LIST_READERS: dict[str, str] = {"/audit/events": "auditor_hq"}
+for _extension in extensions():
+    LIST_BRANCH_OF.update(getattr(_extension, "LIST_BRANCH_OF", {}))
+    NOT_LISTS.update(getattr(_extension, "NOT_LISTS", ()))
+    LIST_READERS.update(getattr(_extension, "LIST_READERS", {}))
 
 
 def _list_endpoints() -> set[str]:
     return {
         path
         for method, path in api_endpoints()
-        if method == "GET" and "{" not in path and path not in {"/me", "/audit/verify", "/audit/export"}
+        if method == "GET" and "{" not in path and path not in NOT_LISTS
     }
 
 
@@ -127,8 +137,10 @@ def _future(days: int = 30) -> str:
     return (timezone.now() + timedelta(days=days)).isoformat()
 
 
-BAD_INPUT: dict[tuple[str, str], list[tuple[str, Any, str]]] = {
-    # (path with {target} placeholders, body, the field that must be named)
+BAD_INPUT: dict[tuple[str, str], list[tuple[Any, ...]]] = {
+    # (path with {target kind} placeholders filled with the kind's branch-A object, body, the field
+    # that must be named[, the principal who sends it: default compliance_hq for approvals,
+    # admin_hq otherwise])
     ("POST", "/users"): [
         ("/users", {"username": "", "password": "Another-Strong-Passw0rd!"}, "username"),
         ("/users", {"username": "x" * 151, "password": "Another-Strong-Passw0rd!"}, "username"),
@@ -297,6 +309,10 @@ BAD_INPUT: dict[tuple[str, str], list[tuple[str, Any, str]]] = {
 }
 
 
+for _extension in extensions():
+    BAD_INPUT.update(getattr(_extension, "BAD_INPUT", {}))
+
+
 def test_every_write_endpoint_has_bad_input_cases() -> None:
     writes = {(m, p) for m, p in api_endpoints() if m in {"POST", "PATCH", "PUT", "DELETE"}}
     assert writes == set(BAD_INPUT)
@@ -307,6 +323,12 @@ def _snapshot(api_world: Any) -> dict[str, Any]:
     target = User.objects.get(pk=api_world.targets["user"]["A"])
     return {
         **count_rows(),
+        # Every row of every Bastion model: a refused write adds, removes or half-writes nothing.
+        **{
+            model._meta.label: model.objects.count()
+            for model in apps.get_models()
+            if model.__module__.startswith("bastion.")
+        },
         "grants": UserRole.objects.count(),
         "target": (
             target.full_name,
@@ -320,24 +342,33 @@ def _snapshot(api_world: Any) -> dict[str, Any]:
     }
 
 
+def _default_actor(path: str) -> str:
+    # compliance_hq may decide approvals; admin_hq may do everything else of the foundation.
+    return "compliance_hq" if "/approvals/" in path else "admin_hq"
+
+
 BAD_CASES = [
-    pytest.param(method, path, body, field, id=f"{method} {path} -> {field}")
+    pytest.param(
+        method,
+        case[0],
+        case[1],
+        case[2],
+        case[3] if len(case) > 3 else _default_actor(case[0]),
+        id=f"{method} {case[0]} -> {case[2]}",
+    )
     for (method, _), cases in BAD_INPUT.items()
-    for path, body, field in cases
+    for case in cases
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "body", "field"), BAD_CASES)
+@pytest.mark.parametrize(("method", "path", "body", "field", "actor"), BAD_CASES)
 def test_bad_input_names_the_field_and_writes_nothing(
-    api_world: Any, method: str, path: str, body: Any, field: str
+    api_world: Any, method: str, path: str, body: Any, field: str, actor: str
 ) -> None:
-    url = "/api/v1" + path.format(
-        user=api_world.targets["user"]["A"],
-        approval=api_world.targets["approval"]["A"],
-        token=api_world.targets["token"]["A"],
-    )
-    # compliance_hq may decide approvals; admin_hq may do everything else.
-    actor = "compliance_hq" if "/approvals/" in path else "admin_hq"
+    at_a = {kind: ids["A"] for kind, ids in api_world.targets.items()}
+    url = "/api/v1" + path.format(**at_a)
+    if callable(body):
+        body = body(at_a)
     before = _snapshot(api_world)
     response = call(api_world.session(actor), method, url, body)
     assert 400 <= response.status_code < 500, response.content
@@ -386,7 +417,7 @@ def test_lists_do_not_query_per_row(api_world: Any, path: str) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client = api_world.session("admin_hq" if not path.startswith("/audit") else "auditor_hq")
+    client = api_world.session(LIST_READERS.get(path, "admin_hq"))
 
     def queries(page_size: int) -> int:
         with CaptureQueriesContext(connection) as captured:

@@ -32,6 +32,12 @@ def test_demo_loads_everything_once_and_prints_login(db, tmp_path):
     admin = User.objects.get(username="admin")
     assert admin.check_password(password)
     assert admin.totp_secret in printed and pyotp.TOTP(admin.totp_secret).now().isdigit()
-    assert ApprovalRequest.objects.filter(status="pending").count() == 1
+    # One request of each kind the demo stages waits for a second person.
+    pending = ApprovalRequest.objects.filter(status="pending")
+    assert sorted(pending.values_list("kind", flat=True)) == [
+        "devices.procurement",
+        "devices.retirement",
+        "identity.role_grant",
+    ]
     assert CalendarDay.objects.filter(date="2026-02-17", kind="holiday").exists()  # 春节
     assert verify_chain().ok

@@ -130,7 +130,8 @@ def _get(url: str, **headers: str) -> tuple[int, bytes, dict[str, str]]:
         return response.status, response.read(), dict(response.headers)
 
 
-def _wait_until_up(url: str, process: subprocess.Popen[str], deadline: float = 60) -> None:
+def _wait_until_up(url: str, process: subprocess.Popen[str], deadline: float = 180) -> None:
+    # Generous: a cold start compiles every module when bytecode caching is off and the machine is busy.
     end = time.monotonic() + deadline
     while time.monotonic() < end:
         if process.poll() is not None:

@@ -6,72 +6,15 @@ grant as the maker, and approves it as a second user in a separate browser conte
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from bastion.identity.models import ApprovalRequest, UserRole
-from tests.conftest import IN_CI
+from tests.browser import shot, sign_in
 from tests.factories import PASSWORD, totp_now
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the test makes between
-# browser steps are plain synchronous calls, so Django's async-safety guard does not apply.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        message = "Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-            # ORM calls made while Playwright's loop runs get their own connection; close it here,
-            # in that same context, or PostgreSQL refuses to drop the test database afterwards.
-            from django.db import connections
-
-            connections.close_all()
-
-
-def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def sign_in(page, base_url: str, user) -> None:  # type: ignore[no-untyped-def]
-    """Password step, then the TOTP step, as a person would do it."""
-    page.goto(f"{base_url}/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(f"{base_url}/login/verify/")
-    page.fill("input[name=code]", totp_now(user))
-    page.click("button[type=submit].primary")
-    page.wait_for_url(f"{base_url}/")
 
 
 def test_sign_in_switch_language_and_approve_a_role_grant(browser, live_server, world):

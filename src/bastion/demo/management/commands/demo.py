@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ctypes
+import importlib
+import importlib.util
 import os
 import secrets
 import signal
@@ -19,6 +21,10 @@ from bastion.demo.organisation import build_organisation
 from bastion.demo.staff import STAFF, build_staff
 
 PR_SET_PDEATHSIG = 1
+# Each domain adds its demo data in ``bastion/demo/<domain>.py`` with
+# ``load(*, institution, branches, stdout) -> str`` (a one-line summary); they run in this order,
+# each in its own transaction, after the organisation and the staff exist.
+DOMAIN_LOADERS = ("knowledge", "devices", "servicedesk", "risk", "aml")
 SHOWN_USERS = ("admin", "compliance", "engineer_sh", "manager_sh", "auditor")
 
 
@@ -35,10 +41,13 @@ class Command(BaseCommand):
         with transaction.atomic():
             institution, branches = build_organisation()
         totp_secrets = build_staff(password=password)
+        for summary in _load_domains(institution, branches, self.stdout):
+            self.stdout.write(summary)
         self._write_credentials(password, totp_secrets)
         self._print_login(password, totp_secrets, institution.name, len(branches))
         if options["serve"]:
             self._start_worker()
+            self._start_telemetry()
             call_command("serve", bind=options["bind"])
 
     def _start_worker(self) -> None:
@@ -51,6 +60,28 @@ class Command(BaseCommand):
             [sys.executable, "-m", "bastion.cli", "worker"], env=environment, preexec_fn=_exit_with_parent
         )
         self.stdout.write("Task queue worker started (it also runs the schedule).")
+
+    def _start_telemetry(self) -> None:
+        """Keep the demo fleet reporting (bastion.demo.telemetry): over MQTT through the real bridge
+        when the broker answers, else straight to the evaluator. Both end with the server."""
+        from bastion.demo.telemetry import broker_reachable
+        from bastion.devices.bridge import BrokerAddress
+
+        environment = {**os.environ, "BASTION_LOG_LEVEL": os.environ.get("BASTION_LOG_LEVEL", "WARNING")}
+        address = BrokerAddress.from_environment()
+        if broker_reachable(address):
+            subprocess.Popen(
+                [sys.executable, "-m", "bastion.cli", "telemetry-bridge", "--report-every", "300"],
+                env=environment,
+                preexec_fn=_exit_with_parent,
+            )
+            self.stdout.write(f"Telemetry bridge started on MQTT {address.host}:{address.port}.")
+        subprocess.Popen(
+            [sys.executable, "-m", "bastion.cli", "demo_telemetry"],
+            env=environment,
+            preexec_fn=_exit_with_parent,
+        )
+        self.stdout.write("Demo telemetry simulator started (every device reports every 30 s).")
 
     def _demo_password(self) -> str:
         path = settings.BASTION_HOME / "demo-password"
@@ -89,6 +120,18 @@ class Command(BaseCommand):
             out.write(f"  {username:<12} TOTP secret {totp_secrets.get(username, '-')}")
         out.write("User 'newhire' has no second factor yet and enrols with a QR code at first login.")
         out.write(f"All demo accounts: {home / 'demo-credentials.txt'}")
+
+
+def _load_domains(institution: Any, branches: Any, stdout: Any) -> list[str]:
+    summaries = []
+    for domain in DOMAIN_LOADERS:
+        name = f"bastion.demo.{domain}"
+        if importlib.util.find_spec(name) is None:
+            continue
+        loader = importlib.import_module(name)
+        with transaction.atomic():
+            summaries.append(loader.load(institution=institution, branches=branches, stdout=stdout))
+    return summaries
 
 
 def _exit_with_parent() -> None:

@@ -11,11 +11,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
-    help = "Compile every locale/*/LC_MESSAGES/*.po catalogue to .mo (pure Python, no msgfmt)."
+    help = "Compile every [<app>/]locale/*/LC_MESSAGES/*.po catalogue to .mo (pure Python, no msgfmt)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         compiled = 0
-        for root in settings.LOCALE_PATHS:
+        # The project catalogue plus one per app (``bastion/<app>/locale``), which Django finds itself.
+        app_roots = sorted(Path(settings.PACKAGE_DIR).glob("*/locale"))
+        for root in [*settings.LOCALE_PATHS, *app_roots]:
             for po_path in sorted(Path(root).glob("*/LC_MESSAGES/*.po")):
                 try:
                     catalogue = polib.pofile(str(po_path))
