@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from bastion.risk.actions import do_ensure_active_ruleset
-from bastion.risk.models import Decision, RuleSetBacktest, RuleSetVersion, StoredPayment
+from bastion.risk.models import Decision, ListEntry, RiskList, RuleSetBacktest, RuleSetVersion, StoredPayment
 from bastion.risk.services import account_hash
 from tests.api.matrix import Case, permission_then_scope, person_only, role_of
 from tests.factories import make_user
@@ -25,6 +25,8 @@ SUBMIT = frozenset({"administrator"})
 VIEW_DECISIONS = frozenset({"risk_analyst", "aml_officer", "compliance_officer", "auditor", "branch_manager"})
 VIEW_RULESETS = frozenset({"risk_analyst", "aml_officer", "compliance_officer", "auditor", "administrator"})
 EDIT_RULESETS = frozenset({"risk_analyst"})
+VIEW_LISTS = frozenset({"risk_analyst", "aml_officer", "compliance_officer", "auditor"})
+EDIT_LISTS = frozenset({"risk_analyst", "aml_officer"})
 APPROVE_RULESETS = frozenset({"risk_analyst"})
 RULE_TEXT = """
 [[rule]]
@@ -89,6 +91,22 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/risk/rulesets/{number}/backtests/{backtest_id}"): Case(
         "backtest", institution_wide(VIEW_RULESETS, 200)
     ),
+    # Lists are shared institution-wide (R5.5): the permission alone decides.
+    ("GET", "/risk/lists"): Case(None, institution_wide(VIEW_LISTS, 200)),
+    ("POST", "/risk/lists"): Case(
+        None,
+        institution_wide(EDIT_LISTS, 201),
+        lambda t: {"name": "matrix_list", "title": "M", "kind": "watch"},
+    ),
+    ("GET", "/risk/lists/{name}/entries"): Case("risk_list", institution_wide(VIEW_LISTS, 200)),
+    ("POST", "/risk/lists/{name}/entries"): Case(
+        "risk_list",
+        institution_wide(EDIT_LISTS, 201),
+        lambda t: {"value": "6222-MATRIX-NEW", "entry_type": "account", "reason": "matrix"},
+    ),
+    ("POST", "/risk/lists/{name}/entries/{entry_id}/remove"): Case(
+        "list_entry", institution_wide(EDIT_LISTS, 200), lambda t: {"reason": "matrix"}
+    ),
 }
 
 PATH_PARAMS = {
@@ -98,6 +116,8 @@ PATH_PARAMS = {
     "ruleset_approved": "number",
     "ruleset_bad": "number",
     "backtest": "backtest_id",
+    "risk_list": "name",
+    "list_entry": "entry_id",
 }
 
 
@@ -161,15 +181,21 @@ def build_targets(api_world: Any) -> dict[str, dict[str, Any]]:
             latency_us=120,
         )
         decisions[side] = stored.payment_id
-    return {"decision": decisions, **_rule_targets(ruleset)}
+    entry = ListEntry.objects.create(
+        risk_list=RiskList.objects.get(name="blocklist"), value="6222-MATRIX-LISTED", entry_type="account",
+        reason="matrix",
+    )  # fmt: skip
+    lists = {"risk_list": {"A": "blocklist", "B": "blocklist"}, "list_entry": {"A": entry.pk, "B": entry.pk}}
+    return {"decision": decisions, **_rule_targets(ruleset), **lists}
 
 
 # --- lists and bad input (tests/api/test_scope_and_input.py) ---------------------------------------
 LIST_BRANCH_OF: dict[str, Any] = {
     "/risk/decisions": lambda item: item["branch_id"],
     "/risk/rulesets": None,
+    "/risk/lists": None,
 }
-LIST_READERS = {"/risk/decisions": "auditor_hq"}
+LIST_READERS = {"/risk/decisions": "auditor_hq", "/risk/lists": "auditor_hq"}
 
 
 ANALYST = "risk_analyst_a"
@@ -251,5 +277,47 @@ BAD_INPUT: dict[tuple[str, str], list[tuple[Any, ...]]] = {
             "text",
             ANALYST,
         ),
+    ],
+    ("POST", "/risk/lists"): [
+        ("/risk/lists", {"name": "Has Space", "title": "t", "kind": "block"}, "name", ANALYST),
+        ("/risk/lists", {"name": "blocklist", "title": "t", "kind": "block"}, "name", ANALYST),
+        ("/risk/lists", {"name": "x", "title": "", "kind": "block"}, "title", ANALYST),
+        ("/risk/lists", {"name": "x", "title": "t", "kind": "grey"}, "kind", ANALYST),
+        (
+            "/risk/lists",
+            {"name": "x", "title": "t", "kind": "block", "owner_team_id": 999999},
+            "owner_team_id",
+            ANALYST,
+        ),
+    ],
+    ("POST", "/risk/lists/{name}/entries"): [
+        (
+            "/risk/lists/{risk_list}/entries",
+            {"value": "", "entry_type": "ip", "reason": "r"},
+            "value",
+            ANALYST,
+        ),
+        (
+            "/risk/lists/{risk_list}/entries",
+            {"value": "1", "entry_type": "x", "reason": "r"},
+            "entry_type",
+            ANALYST,
+        ),
+        (
+            "/risk/lists/{risk_list}/entries",
+            {"value": "1", "entry_type": "ip", "reason": ""},
+            "reason",
+            ANALYST,
+        ),
+        (
+            "/risk/lists/{risk_list}/entries",
+            {"value": "1", "entry_type": "ip", "reason": "r", "expires_at": "2001-01-01T00:00:00+08:00"},
+            "expires_at",
+            ANALYST,
+        ),
+    ],
+    ("POST", "/risk/lists/{name}/entries/{entry_id}/remove"): [
+        ("/risk/lists/{risk_list}/entries/{list_entry}/remove", {"reason": " "}, "reason", ANALYST),
+        ("/risk/lists/{risk_list}/entries/abc/remove", {"reason": "r"}, "entry_id", ANALYST),
     ],
 }

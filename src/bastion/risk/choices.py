@@ -82,3 +82,37 @@ class BacktestStatus(models.TextChoices):
     @classmethod
     def colour(cls, value: str) -> str:
         return {"queued": "grey", "running": "blue", "done": "green", "failed": "red"}.get(value, "grey")
+
+
+class ListKind(models.TextChoices):
+    """What a named list is for; rules decide what membership means (R5.5)."""
+
+    BLOCK = "block", _("Block list")
+    ALLOW = "allow", _("Allow list")
+    WATCH = "watch", _("Watch list")
+
+    @classmethod
+    def colour(cls, value: str) -> str:
+        return {"block": "red", "allow": "green", "watch": "orange"}.get(value, "grey")
+
+
+class ListEntryType(models.TextChoices):
+    """What a list entry's value identifies; one list may hold several types."""
+
+    ACCOUNT = "account", _("Account")
+    CUSTOMER = "customer", _("Customer")
+    DEVICE = "device", _("Device")
+    IP = "ip", _("IP address")
+    PAYEE = "payee", _("Payee account")
+
+
+class ListEntryState(models.TextChoices):
+    """Whether an entry is in force: removed by a person, past its expiry, or live."""
+
+    LIVE = "live", _("In force")
+    EXPIRED = "expired", _("Expired")
+    REMOVED = "removed", _("Removed")
+
+    @classmethod
+    def colour(cls, value: str) -> str:
+        return {"live": "green", "expired": "grey", "removed": "grey"}.get(value, "grey")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from bastion.engine.schema import CHANNELS
 from bastion.identity.models import Branch
 from bastion.platform.scoping import scoped
-from bastion.risk.choices import DecisionAction, RiskLevel
+from bastion.risk.choices import DecisionAction, ListEntryState, ListEntryType, ListKind, RiskLevel
 
 
 def channel_label(value: str) -> str:
@@ -54,3 +54,41 @@ class DecisionFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         branches = scoped(Branch.objects.filter(is_active=True), actor, path="pk").order_by("code")
         self.fields["branch"].queryset = branches  # type: ignore[attr-defined]
+
+
+class ListEntryFilterForm(forms.Form):
+    """Filters of a list's entries page."""
+
+    q = forms.CharField(label=_("Value"), required=False, max_length=128)
+    state = forms.ChoiceField(
+        label=_("State"), required=False, choices=[("", "—"), *ListEntryState.choices], initial="live"
+    )
+    entry_type = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", "—"), *ListEntryType.choices]
+    )
+
+
+class ListEntryForm(forms.Form):
+    """Put a value on a list (the action checks it again; the form gives the page its fields)."""
+
+    value = forms.CharField(label=_("Value"), max_length=128)
+    entry_type = forms.ChoiceField(label=_("Type"), choices=ListEntryType.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+    expires_at = forms.DateTimeField(
+        label=_("Expires"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        help_text=_("Bank time; empty: until removed."),
+    )
+
+
+class RiskListForm(forms.Form):
+    """Create a named list."""
+
+    name = forms.SlugField(label=_("Name"), max_length=60, help_text=_('Rules refer to it as list("name").'))
+    title = forms.CharField(label=_("Title"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=ListKind.choices)
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )

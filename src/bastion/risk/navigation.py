@@ -25,3 +25,13 @@ register_section(
         frozenset({"rule_list", "rule_detail", "backtest_detail"}),
     )
 )
+register_section(
+    Section(
+        "risk_lists",
+        _("Lists"),
+        "risk:list_index",
+        perms.VIEW_LISTS,
+        72,
+        frozenset({"list_index", "list_detail"}),
+    )
+)

@@ -8,6 +8,9 @@ branch scope; branch managers read their own branch's.
 Rule sets are under dual control (R4.3): a risk analyst writes, submits and backtests a draft; a
 second risk analyst (never one of its makers) approves or rejects it and activates it. There is no
 separate risk-manager role in R1.2, so the second analyst is the checker (docs/decisions/0506).
+
+Block, allow and watch lists are shared across departments (R5.5): risk analysts and AML officers
+both maintain them; compliance officers and auditors read them.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +22,8 @@ VIEW_DECISIONS = "risk.view_decisions"
 VIEW_RULESETS = "risk.view_rulesets"
 EDIT_RULESETS = "risk.edit_rulesets"
 APPROVE_RULESETS = "risk.approve_rulesets"
+VIEW_LISTS = "risk.view_lists"
+EDIT_LISTS = "risk.edit_lists"
 
 register_permissions(
     {
@@ -27,13 +32,22 @@ register_permissions(
         VIEW_RULESETS: _("View risk rule-set versions"),
         EDIT_RULESETS: _("Write, submit and backtest risk rule-set drafts"),
         APPROVE_RULESETS: _("Approve, reject and activate risk rule-set versions (not one's own)"),
+        VIEW_LISTS: _("View block, allow and watch lists"),
+        EDIT_LISTS: _("Create lists and add or remove their entries"),
     },
     grants={
         "administrator": [SUBMIT_PAYMENT, VIEW_RULESETS],
-        "risk_analyst": [VIEW_DECISIONS, VIEW_RULESETS, EDIT_RULESETS, APPROVE_RULESETS],
-        "aml_officer": [VIEW_DECISIONS, VIEW_RULESETS],
-        "compliance_officer": [VIEW_DECISIONS, VIEW_RULESETS],
-        "auditor": [VIEW_DECISIONS, VIEW_RULESETS],
+        "risk_analyst": [
+            VIEW_DECISIONS,
+            VIEW_RULESETS,
+            EDIT_RULESETS,
+            APPROVE_RULESETS,
+            VIEW_LISTS,
+            EDIT_LISTS,
+        ],
+        "aml_officer": [VIEW_DECISIONS, VIEW_RULESETS, VIEW_LISTS, EDIT_LISTS],
+        "compliance_officer": [VIEW_DECISIONS, VIEW_RULESETS, VIEW_LISTS],
+        "auditor": [VIEW_DECISIONS, VIEW_RULESETS, VIEW_LISTS],
         "branch_manager": [VIEW_DECISIONS],
     },
 )

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db import DatabaseError, IntegrityError
@@ -40,12 +41,19 @@ logger = logging.getLogger(__name__)
 # Bumped in this process when a rule-set version is activated here (after commit): owners in the
 # same process (the inline scorer) switch on their next batch; others poll (docs/decisions/0505).
 _activations = 0
+_list_changes = 0
 
 
 def ruleset_activated() -> None:
     """Tell this process's owners that the active rule-set version changed."""
     global _activations
     _activations += 1
+
+
+def lists_changed() -> None:
+    """Tell this process's owners that a named list changed (they reload lists, not state)."""
+    global _list_changes
+    _list_changes += 1
 
 
 @dataclass
@@ -72,10 +80,19 @@ def invalid(field_name: str, message: str) -> dict[str, Any]:
     return {"status": "invalid", "field": field_name, "message": message}
 
 
-def build_engine(ruleset_text: str, config: EngineConfig) -> Engine:
+def build_engine(
+    ruleset_text: str, config: EngineConfig, lists: Mapping[str, Iterable[str]] | None = None
+) -> Engine:
+    """The engine of a rule-set text with the named lists it uses (default: those in force now).
+
+    A list the rules use that does not exist (deleted since, or a rule set older than the list)
+    counts as empty rather than stopping every payment.
+    """
     ruleset = RuleSet.from_toml(ruleset_text)
-    # Named lists come from the database once list management exists; until then they are empty.
-    return Engine(ruleset, lists={name: () for name in required_lists(ruleset)}, config=config)
+    if lists is None:
+        lists = services.list_contents()[0]
+    used = {name: lists.get(name, ()) for name in required_lists(ruleset)}
+    return Engine(ruleset, lists=used, config=config)
 
 
 @dataclass
@@ -102,13 +119,18 @@ class PartitionOwner:
         self.ruleset_number = 0
         self._checked_at = 0.0
         self._activations = _activations
+        self._list_changes = _list_changes
+        self.lists_revision = -1
+        self.lists_expire_at: datetime | None = None
         self.engine: Engine | None = None
 
     # --- state --------------------------------------------------------------------------------
     def load(self) -> None:
         """(Re)build every owned partition: newest valid snapshot, then replay what was stored after."""
         row = actions.do_ensure_active_ruleset()
-        engine = build_engine(row.text, self.config)
+        revision = services.lists_revision()
+        contents, expire_at = services.list_contents()
+        engine = build_engine(row.text, self.config, contents)
         parts: dict[int, _Partition] = {}
         for p in self.owned:
             part = _Partition(engine.scorer())
@@ -124,8 +146,9 @@ class PartitionOwner:
         replayed = self._replay(parts, engine)
         self.engine, self.parts = engine, parts
         self.ruleset_id, self.ruleset_number = row.pk, row.number
+        self.lists_revision, self.lists_expire_at = revision, expire_at
         self._checked_at = time.monotonic()
-        self._activations = _activations
+        self._activations, self._list_changes = _activations, _list_changes
         logger.info(
             "risk partitions %s loaded (rule set v%s, %s payments replayed)", self.owned, row.number, replayed
         )
@@ -146,10 +169,28 @@ class PartitionOwner:
         now = time.monotonic()
         if self.engine is None:
             self.load()
-        elif now - self._checked_at >= conf.ruleset_check_seconds() or self._activations != _activations:
-            self._checked_at, self._activations = now, _activations
-            if services.active_ruleset_id() != self.ruleset_id:
-                self.load()
+            return
+        told = self._activations != _activations or self._list_changes != _list_changes
+        expired = self.lists_expire_at is not None and timezone.now() >= self.lists_expire_at
+        if not (told or expired or now - self._checked_at >= conf.ruleset_check_seconds()):
+            return
+        self._checked_at, self._activations, self._list_changes = now, _activations, _list_changes
+        if services.active_ruleset_id() != self.ruleset_id:
+            self.load()
+            return
+        revision = services.lists_revision()
+        if revision != self.lists_revision or (
+            self.lists_expire_at is not None and timezone.now() >= self.lists_expire_at
+        ):
+            self._reload_lists(revision)
+
+    def _reload_lists(self, revision: int) -> None:
+        """Swap the named lists in place: the feature state does not depend on them."""
+        assert self.engine is not None
+        contents, self.lists_expire_at = services.list_contents()
+        for name in self.engine.required_lists:
+            self.engine.set_list(name, contents.get(name, ()))
+        self.lists_revision = revision
 
     def snapshot(self, *, force: bool = False) -> int:
         """Snapshot partitions that are due (or every changed one with ``force``); returns how many."""

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from bastion.risk.views import decisions, rules
+from bastion.risk.views import decisions, lists, rules
 
 app_name = "risk"
 
@@ -29,4 +29,9 @@ urlpatterns: list[URLPattern] = [
     path(
         "rules/backtests/<int:backtest_id>/rules.svg", rules.backtest_rules_chart, name="backtest_rules_chart"
     ),
+    path("lists/", lists.list_index, name="list_index"),
+    path("lists/new/", lists.list_create, name="list_create"),
+    path("lists/<slug:name>/", lists.list_detail, name="list_detail"),
+    path("lists/<slug:name>/entries/", lists.entry_add, name="list_entry_add"),
+    path("lists/<slug:name>/entries/<int:entry_id>/remove/", lists.entry_remove, name="list_entry_remove"),
 ]

@@ -1,7 +1,16 @@
-"""Risk models, split by aggregate: rule sets, payments and decisions, feature-state snapshots."""
+"""Risk models, split by aggregate: rule sets, payments and decisions, lists, feature-state snapshots."""
 
+from bastion.risk.models.lists import ListEntry, RiskList
 from bastion.risk.models.payments import Decision, StoredPayment
 from bastion.risk.models.rules import RuleSetBacktest, RuleSetVersion
 from bastion.risk.models.state import FeatureSnapshot
 
-__all__ = ["Decision", "FeatureSnapshot", "RuleSetBacktest", "RuleSetVersion", "StoredPayment"]
+__all__ = [
+    "Decision",
+    "FeatureSnapshot",
+    "ListEntry",
+    "RiskList",
+    "RuleSetBacktest",
+    "RuleSetVersion",
+    "StoredPayment",
+]

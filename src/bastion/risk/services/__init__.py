@@ -19,6 +19,14 @@ from bastion.risk.services.decisions import (
     replay_rows,
 )
 from bastion.risk.services.feed import DecisionFeedFilter, LevelDay, level_distribution, list_feed
+from bastion.risk.services.lists import (
+    get_list,
+    list_contents,
+    list_entries,
+    list_lists,
+    lists_revision,
+    unknown_lists,
+)
 from bastion.risk.services.rules import (
     RuleProblem,
     backtests_of,
@@ -46,17 +54,23 @@ __all__ = [
     "existing_payments",
     "get_backtest",
     "get_decision",
+    "get_list",
     "get_ruleset",
     "latest_snapshot",
     "level_distribution",
+    "list_contents",
     "list_decisions",
+    "list_entries",
     "list_feed",
+    "list_lists",
     "list_rulesets",
     "list_rulesets_filtered",
+    "lists_revision",
     "new_decision_body",
     "partition_of",
     "payment_digest",
     "replay_rows",
     "rule_summaries",
     "rulesets_with_people",
+    "unknown_lists",
 ]

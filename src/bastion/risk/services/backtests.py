@@ -19,6 +19,7 @@ from django.conf import settings
 from bastion.engine import Engine, EngineConfig, RuleSet
 from bastion.risk.models import StoredPayment
 from bastion.risk.scorer import build_engine
+from bastion.risk.services.lists import list_contents
 
 LEVELS = ("normal", "attention", "warning", "high_risk")
 TEXT_COLUMNS = (
@@ -93,10 +94,12 @@ def run_backtest(
 ) -> dict[str, Any]:
     """The backtest result (JSON-ready) of ``text`` over payments that occurred from start to end."""
     config = config or EngineConfig()
+    # Lists as they are now: a backtest answers "what would these rules do with today's lists".
+    lists = list_contents()[0]
     low, high = window_bounds(start, end)
     frame, outcomes = history_frame(before=high)
     in_window = (frame["timestamp"] >= low.astimezone(UTC)).to_list() if frame.height else []
-    scored = score_history(build_engine(text, config), frame)
+    scored = score_history(build_engine(text, config, lists), frame)
     zone = bank_zone()
     days: dict[str, Counter[str]] = {}
     day = start
@@ -135,7 +138,7 @@ def run_backtest(
         "overlap": None,
     }
     if compare_text is not None:
-        other = score_history(build_engine(compare_text, config), frame)["level"].to_list()
+        other = score_history(build_engine(compare_text, config, lists), frame)["level"].to_list()
         theirs = [other[i] != "normal" for i in picked]
         result["overlap"] = {
             "both": sum(1 for a, b in zip(flagged, theirs, strict=True) if a and b),

@@ -14,6 +14,7 @@ from bastion.engine import RuleError, RuleSet, RuleSetError
 from bastion.engine.engine import compile_condition
 from bastion.platform.errors import NotFound
 from bastion.risk.models import RuleSetBacktest, RuleSetVersion
+from bastion.risk.services.lists import unknown_lists
 
 _TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 
@@ -91,9 +92,20 @@ def check_ruleset_text(text: str) -> list[RuleProblem]:
     problems = []
     for rule in ruleset.rules:
         try:
-            compile_condition(rule.id, rule.when)
+            used = compile_condition(rule.id, rule.when)[1]
         except RuleError as exc:
             problems.append(_placed(text, exc))
+            continue
+        for name in unknown_lists(used):
+            where = _when_position(text, rule.id)
+            problems.append(
+                RuleProblem(
+                    _('No list is named "%(name)s"; create it under Lists first.') % {"name": name},
+                    where[0] if where else None,
+                    where[1] if where else None,
+                    rule.id,
+                )
+            )
     return problems
 
 
