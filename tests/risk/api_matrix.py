@@ -15,7 +15,16 @@ from decimal import Decimal
 from typing import Any
 
 from bastion.risk.actions import do_ensure_active_ruleset
-from bastion.risk.models import Decision, ListEntry, RiskList, RuleSetBacktest, RuleSetVersion, StoredPayment
+from bastion.risk.models import (
+    Decision,
+    ListEntry,
+    PaymentControl,
+    PaymentReview,
+    RiskList,
+    RuleSetBacktest,
+    RuleSetVersion,
+    StoredPayment,
+)
 from bastion.risk.services import account_hash
 from tests.api.matrix import Case, permission_then_scope, person_only, role_of
 from tests.factories import make_user
@@ -27,6 +36,9 @@ VIEW_RULESETS = frozenset({"risk_analyst", "aml_officer", "compliance_officer", 
 EDIT_RULESETS = frozenset({"risk_analyst"})
 VIEW_LISTS = frozenset({"risk_analyst", "aml_officer", "compliance_officer", "auditor"})
 EDIT_LISTS = frozenset({"risk_analyst", "aml_officer"})
+MANAGE_CONTROLS = frozenset({"risk_analyst"})
+REVIEW = frozenset({"risk_analyst", "aml_officer"})
+AUTHORISE = frozenset({"risk_analyst", "branch_manager"})
 APPROVE_RULESETS = frozenset({"risk_analyst"})
 RULE_TEXT = """
 [[rule]]
@@ -107,6 +119,35 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/risk/lists/{name}/entries/{entry_id}/remove"): Case(
         "list_entry", institution_wide(EDIT_LISTS, 200), lambda t: {"reason": "matrix"}
     ),
+    ("GET", "/risk/controls"): Case(None, institution_wide(VIEW_DECISIONS, 200)),
+    ("POST", "/risk/controls"): Case(
+        None,
+        institution_wide(MANAGE_CONTROLS, 201),
+        lambda t: {"kind": "limit", "name": "M", "single_amount": "5000", "required_auth": ["face"]},
+    ),
+    ("PATCH", "/risk/controls/{control_id}"): Case(
+        "control", institution_wide(MANAGE_CONTROLS, 200), lambda t: {"active": False}
+    ),
+    ("GET", "/risk/reviews"): Case(None, permission_then_scope(VIEW_DECISIONS, 200)),
+    ("GET", "/risk/reviews/{review_id}"): Case("review", permission_then_scope(VIEW_DECISIONS, 200)),
+    ("POST", "/risk/reviews/{review_id}/propose"): Case(
+        "review",
+        person_only(permission_then_scope(REVIEW, 200)),
+        lambda t: {"outcome": "release", "note": "ok"},
+    ),
+    ("POST", "/risk/reviews/{review_id}/confirm"): Case(
+        "review_proposed", person_only(permission_then_scope(REVIEW, 200)), lambda t: {"note": "ok"}
+    ),
+    ("POST", "/risk/reviews/{review_id}/return"): Case(
+        "review_proposed",
+        person_only(permission_then_scope(REVIEW, 200)),
+        lambda t: {"note": "more evidence"},
+    ),
+    ("POST", "/risk/reviews/{review_id}/authorise"): Case(
+        "review_authorisation",
+        person_only(permission_then_scope(AUTHORISE, 200)),
+        lambda t: {"outcome": "release"},
+    ),
 }
 
 PATH_PARAMS = {
@@ -118,6 +159,10 @@ PATH_PARAMS = {
     "backtest": "backtest_id",
     "risk_list": "name",
     "list_entry": "entry_id",
+    "control": "control_id",
+    "review": "review_id",
+    "review_proposed": "review_id",
+    "review_authorisation": "review_id",
 }
 
 
@@ -186,7 +231,46 @@ def build_targets(api_world: Any) -> dict[str, dict[str, Any]]:
         reason="matrix",
     )  # fmt: skip
     lists = {"risk_list": {"A": "blocklist", "B": "blocklist"}, "list_entry": {"A": entry.pk, "B": entry.pk}}
-    return {"decision": decisions, **_rule_targets(ruleset), **lists}
+    return {"decision": decisions, **_rule_targets(ruleset), **lists, **_control_targets(api_world, ruleset)}
+
+
+def _stored(side: str, kind: str, branch: Any, ruleset: RuleSetVersion) -> StoredPayment:
+    account = f"6222-REVIEW-{side}-{kind}"
+    stored = StoredPayment.objects.create(
+        payment_id=f"MATRIX-{kind}-{side}", account_hash=account_hash(account),
+        occurred_at=datetime(2026, 11, 20, 3, 0, tzinfo=UTC), amount=Decimal("60000.00"), currency="CNY",
+        channel="smart_counter", business_type="transfer", payer_account=account, payer_customer=f"C-{side}",
+        customer_type="natural_person", auth_method="face", branch=branch, source="http", digest="0" * 64,
+    )  # fmt: skip
+    Decision.objects.create(payment=stored, score=40, level="attention", action="hold", ruleset=ruleset,
+                            decided_at=stored.occurred_at, latency_us=120)  # fmt: skip
+    return stored
+
+
+def _control_targets(api_world: Any, ruleset: RuleSetVersion) -> dict[str, dict[str, Any]]:
+    """A control, and reviews in each state at both branches, made by people outside the matrix."""
+    made = PaymentControl.objects.create(
+        kind="limit", name="matrix", single_amount=Decimal("5000"), required_auth=["face"]
+    )
+    PaymentControl.objects.create(  # a second row, so the list has more than one
+        kind="authorisation", name="matrix counter", channel="smart_counter", single_amount=Decimal("50000")
+    )
+    maker = make_user("review_maker", roles=["risk_analyst"], institution_wide=True)
+    due = datetime(2026, 11, 20, 5, 0, tzinfo=UTC)
+    targets: dict[str, dict[str, Any]] = {"control": {"A": made.pk, "B": made.pk}}
+    for kind, fields in (
+        ("review", {"kind": "hold"}),
+        ("review_proposed", {"kind": "hold", "status": "proposed", "proposed_outcome": "release",
+                             "proposed_by": maker, "proposed_at": due, "proposal_note": "ok"}),
+        ("review_authorisation", {"kind": "authorisation", "operator": "teller_outside"}),
+    ):  # fmt: skip
+        targets[kind] = {}
+        for side, branch in (("A", api_world.branch_a), ("B", api_world.branch_b)):
+            review = PaymentReview.objects.create(
+                payment=_stored(side, kind, branch, ruleset), due_at=due, **fields
+            )
+            targets[kind][side] = review.pk
+    return targets
 
 
 # --- lists and bad input (tests/api/test_scope_and_input.py) ---------------------------------------
@@ -194,8 +278,15 @@ LIST_BRANCH_OF: dict[str, Any] = {
     "/risk/decisions": lambda item: item["branch_id"],
     "/risk/rulesets": None,
     "/risk/lists": None,
+    "/risk/controls": None,
+    "/risk/reviews": lambda item: item["branch_id"],
 }
-LIST_READERS = {"/risk/decisions": "auditor_hq", "/risk/lists": "auditor_hq"}
+LIST_READERS = {
+    "/risk/decisions": "auditor_hq",
+    "/risk/lists": "auditor_hq",
+    "/risk/controls": "auditor_hq",
+    "/risk/reviews": "auditor_hq",
+}
 
 
 ANALYST = "risk_analyst_a"
@@ -319,5 +410,52 @@ BAD_INPUT: dict[tuple[str, str], list[tuple[Any, ...]]] = {
     ("POST", "/risk/lists/{name}/entries/{entry_id}/remove"): [
         ("/risk/lists/{risk_list}/entries/{list_entry}/remove", {"reason": " "}, "reason", ANALYST),
         ("/risk/lists/{risk_list}/entries/abc/remove", {"reason": "r"}, "entry_id", ANALYST),
+    ],
+    ("POST", "/risk/controls"): [
+        ("/risk/controls", {"kind": "cap", "name": "x"}, "kind", ANALYST),
+        (
+            "/risk/controls",
+            {"kind": "limit", "name": "", "single_amount": "1", "required_auth": ["face"]},
+            "name",
+            ANALYST,
+        ),
+        (
+            "/risk/controls",
+            {"kind": "limit", "name": "x", "required_auth": ["face"]},
+            "single_amount",
+            ANALYST,
+        ),
+        ("/risk/controls", {"kind": "limit", "name": "x", "single_amount": "1"}, "required_auth", ANALYST),
+        (
+            "/risk/controls",
+            {"kind": "authorisation", "name": "x", "single_amount": "1", "review_minutes": 0},
+            "review_minutes",
+            ANALYST,
+        ),
+    ],
+    ("PATCH", "/risk/controls/{control_id}"): [
+        ("/risk/controls/{control}", {"single_amount": "abc"}, "single_amount", ANALYST),
+        ("/risk/controls/{control}", {"required_auth": ["none"]}, "required_auth", ANALYST),
+        ("/risk/controls/abc", {"active": False}, "control_id", ANALYST),
+    ],
+    ("POST", "/risk/reviews/{review_id}/propose"): [
+        ("/risk/reviews/{review}/propose", {"outcome": "maybe", "note": "x"}, "outcome", ANALYST),
+        ("/risk/reviews/{review}/propose", {"outcome": "release", "note": ""}, "note", ANALYST),
+    ],
+    ("POST", "/risk/reviews/{review_id}/confirm"): [
+        ("/risk/reviews/{review_proposed}/confirm", {"note": "x" * 1001}, "note", ANALYST),
+        ("/risk/reviews/abc/confirm", {}, "review_id", ANALYST),
+    ],
+    ("POST", "/risk/reviews/{review_id}/return"): [
+        ("/risk/reviews/{review_proposed}/return", {"note": ""}, "note", ANALYST),
+    ],
+    ("POST", "/risk/reviews/{review_id}/authorise"): [
+        (
+            "/risk/reviews/{review_authorisation}/authorise",
+            {"outcome": "reject", "note": ""},
+            "note",
+            ANALYST,
+        ),
+        ("/risk/reviews/{review_authorisation}/authorise", {"outcome": "x"}, "outcome", ANALYST),
     ],
 }

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from bastion.platform.api_helpers import ERRORS, PageQuery, page_of, principal_of, require_permission
-from bastion.risk import api_lists, api_rules, flows, services
+from bastion.risk import api_control, api_lists, api_rules, flows, services
 from bastion.risk import permissions as perms
 from bastion.risk.models import Decision
 from bastion.risk.schemas import (
@@ -29,6 +29,7 @@ from bastion.risk.schemas import (
 router = Router(tags=["risk"])
 api_rules.mount(router)  # /rulesets... (rule management, R4.3)
 api_lists.mount(router)  # /lists... (block, allow and watch lists, R5.5)
+api_control.mount(router)  # /controls, /reviews (limits, authorisation, held payments)
 ERRORS_503 = {**ERRORS, 503: ERRORS[422]}
 
 
@@ -61,7 +62,9 @@ def decide(request: HttpRequest, response: HttpResponse, payload: PaymentIn) -> 
     principal = principal_of(request)
     require_permission(principal, perms.SUBMIT_PAYMENT)
     outcome = flows.submit_payments(
-        principal=principal, payments=[(payload.engine_record(), payload.branch_id)], single=True
+        principal=principal,
+        payments=[(payload.engine_record(), payload.branch_id, payload.operator)],
+        single=True,
     )[0]
     if outcome["status"] == "replayed":
         response["Idempotent-Replayed"] = "true"
@@ -78,7 +81,7 @@ def decide_batch(request: HttpRequest, payload: BatchIn) -> dict[str, Any]:
     require_permission(principal, perms.SUBMIT_PAYMENT)
     outcomes = flows.submit_payments(
         principal=principal,
-        payments=[(p.engine_record(), p.branch_id) for p in payload.payments],
+        payments=[(p.engine_record(), p.branch_id, p.operator) for p in payload.payments],
         single=False,
     )
     results = []

@@ -116,3 +116,40 @@ class ListEntryState(models.TextChoices):
     @classmethod
     def colour(cls, value: str) -> str:
         return {"live": "green", "expired": "grey", "removed": "grey"}.get(value, "grey")
+
+
+class ControlKind(models.TextChoices):
+    """A payment control: a limit asks the payer to re-verify; an authorisation asks a second person."""
+
+    LIMIT = "limit", _("Limit (identity re-verification)")
+    AUTHORISATION = "authorisation", _("Business authorisation")
+
+
+class ReviewKind(models.TextChoices):
+    """Why a payment waits for people."""
+
+    HOLD = "hold", _("Held payment")
+    REVIEW = "review", _("Allowed, to review")
+    AUTHORISATION = "authorisation", _("Business authorisation")
+
+
+class ReviewStatus(models.TextChoices):
+    """A review's progress under dual control: proposed by one person, confirmed by another."""
+
+    PENDING = "pending", _("Waiting")
+    PROPOSED = "proposed", _("Proposed, to confirm")
+    RELEASED = "released", _("Released")
+    REJECTED = "rejected", _("Rejected")
+
+    @classmethod
+    def colour(cls, value: str) -> str:
+        return {"pending": "orange", "proposed": "blue", "released": "green", "rejected": "red"}.get(
+            value, "grey"
+        )
+
+
+class ReviewOutcome(models.TextChoices):
+    """What the reviewers decide for the payment."""
+
+    RELEASE = "release", _("Release (let it complete)")
+    REJECT = "reject", _("Reject (stop it)")

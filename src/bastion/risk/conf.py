@@ -67,3 +67,13 @@ def stream_name() -> str:
 
 def subject_prefix() -> str:
     return os.environ.get("BASTION_RISK_SUBJECT_PREFIX", "bastion.risk")
+
+
+def hold_review_minutes() -> int:
+    """Minutes within which a held payment is to be reviewed (the customer is waiting)."""
+    return int(os.environ.get("BASTION_RISK_HOLD_REVIEW_MINUTES", "120"))
+
+
+def review_minutes() -> int:
+    """Minutes within which an allowed-but-flagged payment is to be reviewed."""
+    return int(os.environ.get("BASTION_RISK_REVIEW_MINUTES", str(24 * 60)))

@@ -32,16 +32,17 @@ def _prevalidate(record: dict[str, Any], prefix: str) -> None:
 
 
 def submit_payments(
-    *, principal: Principal, payments: list[tuple[dict[str, Any], int | None]], single: bool
+    *, principal: Principal, payments: list[tuple[Any, ...]], single: bool
 ) -> list[dict[str, Any]]:
-    """Decide each ``(record, branch_id)``; every bad field is refused before anything is stored."""
+    """Decide each ``(record, branch_id[, operator])``; every bad field is refused before anything is stored."""
     items = []
-    for index, (record, branch_id) in enumerate(payments):
+    for index, (record, branch_id, *rest) in enumerate(payments):
+        operator = rest[0] if rest else None
         prefix = "" if single else f"payments.{index}."
         _check_branch(principal, branch_id, prefix + "branch_id")
         _prevalidate(record, prefix)
         name = getattr(principal, "display_name", "") or str(principal)
-        items.append(Submission(record, branch_id, name, "http"))
+        items.append(Submission(record, branch_id, name, "http", operator=operator or ""))
     outcomes = transport.submit(items)
     for index, outcome in enumerate(outcomes):
         prefix = "" if single else f"payments.{index}."

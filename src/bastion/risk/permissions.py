@@ -11,6 +11,10 @@ separate risk-manager role in R1.2, so the second analyst is the checker (docs/d
 
 Block, allow and watch lists are shared across departments (R5.5): risk analysts and AML officers
 both maintain them; compliance officers and auditors read them.
+
+Held and review decisions are reviewed by risk analysts and AML officers, two different people per
+payment. Large smart-counter payments are authorised by a branch manager or a risk analyst, never
+the operator who submitted them. Risk analysts set the limits and authorisation thresholds.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +28,9 @@ EDIT_RULESETS = "risk.edit_rulesets"
 APPROVE_RULESETS = "risk.approve_rulesets"
 VIEW_LISTS = "risk.view_lists"
 EDIT_LISTS = "risk.edit_lists"
+MANAGE_CONTROLS = "risk.manage_controls"
+REVIEW_PAYMENTS = "risk.review_payments"
+AUTHORISE_PAYMENTS = "risk.authorise_payments"
 
 register_permissions(
     {
@@ -34,6 +41,9 @@ register_permissions(
         APPROVE_RULESETS: _("Approve, reject and activate risk rule-set versions (not one's own)"),
         VIEW_LISTS: _("View block, allow and watch lists"),
         EDIT_LISTS: _("Create lists and add or remove their entries"),
+        MANAGE_CONTROLS: _("Set payment limits and business-authorisation thresholds"),
+        REVIEW_PAYMENTS: _("Review held payments: propose, or confirm another reviewer's proposal"),
+        AUTHORISE_PAYMENTS: _("Authorise large payments submitted by another member of staff"),
     },
     grants={
         "administrator": [SUBMIT_PAYMENT, VIEW_RULESETS],
@@ -44,10 +54,13 @@ register_permissions(
             APPROVE_RULESETS,
             VIEW_LISTS,
             EDIT_LISTS,
+            MANAGE_CONTROLS,
+            REVIEW_PAYMENTS,
+            AUTHORISE_PAYMENTS,
         ],
-        "aml_officer": [VIEW_DECISIONS, VIEW_RULESETS, VIEW_LISTS, EDIT_LISTS],
+        "aml_officer": [VIEW_DECISIONS, VIEW_RULESETS, VIEW_LISTS, EDIT_LISTS, REVIEW_PAYMENTS],
         "compliance_officer": [VIEW_DECISIONS, VIEW_RULESETS, VIEW_LISTS],
         "auditor": [VIEW_DECISIONS, VIEW_RULESETS, VIEW_LISTS],
-        "branch_manager": [VIEW_DECISIONS],
+        "branch_manager": [VIEW_DECISIONS, AUTHORISE_PAYMENTS],
     },
 )

@@ -39,9 +39,15 @@ class PaymentIn(Schema):
     branch_id: int | None = Field(
         None, description="Branch the payment belongs to; required unless the caller is institution-wide."
     )
+    operator: str | None = Field(
+        None,
+        max_length=150,
+        description="User name of the member of staff who submits it (smart counters); the business "
+        "authoriser must be someone else.",
+    )
 
     def engine_record(self) -> dict[str, Any]:
-        return {k: v for k, v in self.dict(exclude={"branch_id"}).items() if v is not None}
+        return {k: v for k, v in self.dict(exclude={"branch_id", "operator"}).items() if v is not None}
 
 
 class BatchIn(Schema):
@@ -54,6 +60,14 @@ class FiredRuleOut(Schema):
     reason_zh: str
     reason_en: str
     evidence: dict[str, Any]
+
+
+class ReviewStateOut(Schema):
+    id: int
+    kind: str = Field(description="hold, review or authorisation.")
+    status: str = Field(description="pending, proposed, released or rejected.")
+    due_at: str
+    outcome: str | None = Field(description="allow once released, block once rejected; null while open.")
 
 
 class DecisionOut(Schema):
@@ -70,6 +84,9 @@ class DecisionOut(Schema):
     ruleset_version: int
     decided_at: str
     latency_us: int
+    review: ReviewStateOut | None = Field(
+        None, description="Set when the payment waits for people (hold, review, business authorisation)."
+    )
 
 
 class ItemErrorOut(Schema):

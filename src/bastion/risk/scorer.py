@@ -35,6 +35,7 @@ from bastion.engine import (
 from bastion.engine.engine import required_lists
 from bastion.identity.models import Branch
 from bastion.risk import actions, conf, services
+from bastion.risk.controls import COUNTED_ACTIONS, Control, DayTotals, apply_controls, review_of
 
 logger = logging.getLogger(__name__)
 
@@ -65,15 +66,16 @@ class Submission:
     submitted_by: str = ""
     source: str = "http"
     received_ns: int = field(default_factory=time.perf_counter_ns)
+    operator: str = ""  # the member of staff at the counter (business authorisation's maker)
 
     def to_wire(self) -> dict[str, Any]:
         return {"record": self.record, "branch_id": self.branch_id, "submitted_by": self.submitted_by,
-                "source": self.source}  # fmt: skip
+                "source": self.source, "operator": self.operator}  # fmt: skip
 
     @classmethod
     def from_wire(cls, data: dict[str, Any]) -> Submission:
         return cls(data["record"], data.get("branch_id"), str(data.get("submitted_by", "")),
-                   str(data.get("source", "http")))  # fmt: skip
+                   str(data.get("source", "http")), operator=str(data.get("operator") or ""))  # fmt: skip
 
 
 def invalid(field_name: str, message: str) -> dict[str, Any]:
@@ -122,6 +124,9 @@ class PartitionOwner:
         self._list_changes = _list_changes
         self.lists_revision = -1
         self.lists_expire_at: datetime | None = None
+        self.controls: tuple[Control, ...] = ()
+        self.controls_revision: tuple[Any, ...] = ()
+        self.days = DayTotals()
         self.engine: Engine | None = None
 
     # --- state --------------------------------------------------------------------------------
@@ -145,6 +150,7 @@ class PartitionOwner:
             parts[p] = part
         replayed = self._replay(parts, engine)
         self.engine, self.parts = engine, parts
+        self._load_controls()
         self.ruleset_id, self.ruleset_number = row.pk, row.number
         self.lists_revision, self.lists_expire_at = revision, expire_at
         self._checked_at = time.monotonic()
@@ -178,11 +184,25 @@ class PartitionOwner:
         if services.active_ruleset_id() != self.ruleset_id:
             self.load()
             return
+        if services.controls_revision() != self.controls_revision:
+            self._load_controls()
         revision = services.lists_revision()
         if revision != self.lists_revision or (
             self.lists_expire_at is not None and timezone.now() >= self.lists_expire_at
         ):
             self._reload_lists(revision)
+
+    def _load_controls(self) -> None:
+        """Active limits and authorisation thresholds, and the day totals of the owned accounts."""
+        self.controls_revision = services.controls_revision()
+        self.controls = tuple(Control.of(row) for row in services.active_controls())
+        self.days = DayTotals()
+        rows = services.completed_payments_since(self.days.yesterday_start(), config=self.config)
+        for hashed, account, occurred_at, channel, business_type, fen in rows:
+            if hashed % self.count in self.parts:
+                self.days.add(
+                    account, occurred_at.astimezone(self.days.zone).date(), channel, business_type, fen
+                )
 
     def _reload_lists(self, revision: int) -> None:
         """Swap the named lists in place: the feature state does not depend on them."""
@@ -225,6 +245,7 @@ class PartitionOwner:
 
     def _submit(self, items: Sequence[Submission]) -> list[dict[str, Any]]:
         assert self.engine is not None
+        self.days.prune()
         outcomes: list[dict[str, Any] | None] = [None] * len(items)
         parsed = self._validate(items, outcomes)
         stored = services.existing_payments(payment.id for _, payment, _ in parsed)
@@ -290,16 +311,22 @@ class PartitionOwner:
         part = self.parts.get(hashed % self.count)
         if part is None:
             return None
-        decision = part.scorer.score(payment)
+        verdict = apply_controls(part.scorer.score(payment), payment, self.controls, self.days)
+        decision = verdict.decision
+        if decision.action in COUNTED_ACTIONS:
+            # Counted now, so a later payment of the same batch sees it; a failed store rebuilds.
+            self.days.count(payment)
+        decided_at = timezone.now()
         return actions.NewDecision(
             payment=payment,
             account_hash=hashed,
             decision=decision,
+            review=review_of(verdict, decided_at, item.operator or item.submitted_by),
             branch_id=item.branch_id,
             source=item.source,
             submitted_by=item.submitted_by,
             digest=digest,
-            decided_at=timezone.now(),
+            decided_at=decided_at,
             latency_us=(time.perf_counter_ns() - item.received_ns) // 1000,
         )
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from bastion.engine import Decision as EngineDecision
 from bastion.engine import Payment
-from bastion.risk.models import Decision, FeatureSnapshot, RuleSetVersion, StoredPayment
+from bastion.risk.models import Decision, FeatureSnapshot, PaymentReview, RuleSetVersion, StoredPayment
 
 SNAPSHOTS_KEPT = 2
 
@@ -61,6 +61,8 @@ class NewDecision:
     digest: str
     decided_at: datetime
     latency_us: int
+    review: Any = None  # controls.NewReview when the decision waits for people
+    review_id: int | None = None  # its queue row, once stored
 
     # Computed once: the stored row and the answer both need them (the scoring path's hot spots).
     @cached_property
@@ -140,6 +142,14 @@ def do_store_decisions(items: list[NewDecision], *, ruleset_id: int) -> list[int
             raise RuntimeError("the database did not return the ids of the inserted payments")
         decisions = [_decision_values(i, pk, ruleset_id) for i, pk in zip(items, pks, strict=True)]
         _insert(Decision._meta.db_table, DECISION_COLUMNS, decisions, returning=False)
+        waiting = [(i, pk) for i, pk in zip(items, pks, strict=True) if i.review is not None]
+        if waiting:
+            rows = PaymentReview.objects.bulk_create(
+                [PaymentReview(payment_id=pk, kind=i.review.kind, due_at=i.review.due_at,
+                               operator=i.review.operator, created_at=i.decided_at) for i, pk in waiting]
+            )  # fmt: skip
+            for (item, _pk), row in zip(waiting, rows, strict=True):
+                item.review_id = row.pk
     return pks
 
 

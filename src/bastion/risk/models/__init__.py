@@ -1,5 +1,6 @@
 """Risk models, split by aggregate: rule sets, payments and decisions, lists, feature-state snapshots."""
 
+from bastion.risk.models.control import PaymentControl, PaymentReview
 from bastion.risk.models.lists import ListEntry, RiskList
 from bastion.risk.models.payments import Decision, StoredPayment
 from bastion.risk.models.rules import RuleSetBacktest, RuleSetVersion
@@ -9,6 +10,8 @@ __all__ = [
     "Decision",
     "FeatureSnapshot",
     "ListEntry",
+    "PaymentControl",
+    "PaymentReview",
     "RiskList",
     "RuleSetBacktest",
     "RuleSetVersion",

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -52,7 +53,7 @@ def existing_payments(payment_ids: Iterable[str]) -> dict[str, StoredPayment]:
     found = _stored_ids(ids)
     if not found:
         return {}
-    rows = StoredPayment.objects.filter(payment_id__in=found).select_related("decision__ruleset")
+    rows = StoredPayment.objects.filter(payment_id__in=found).select_related("decision__ruleset", "review")
     return {row.payment_id: row for row in rows}
 
 
@@ -116,7 +117,9 @@ def replay_rows(*, after_pk: int, chunk: int = 5000) -> Iterator[tuple[int, int,
 
 
 def decisions_for(principal: Principal) -> QuerySet[Decision]:
-    queryset = Decision.objects.select_related("payment", "ruleset").order_by("-decided_at", "-pk")
+    queryset = Decision.objects.select_related("payment", "payment__review", "ruleset").order_by(
+        "-decided_at", "-pk"
+    )
     return scoped(queryset, principal)
 
 
@@ -159,6 +162,22 @@ def decision_body(decision: Decision, *, ruleset_number: int | None = None) -> d
         "ruleset_version": ruleset_number if ruleset_number is not None else decision.ruleset.number,
         "decided_at": decision.decided_at.isoformat(),
         "latency_us": decision.latency_us,
+        "review": review_body(decision.payment),
+    }
+
+
+def review_body(payment: Any) -> dict[str, Any] | None:
+    """Where the payment stands in the review queue now (None: it never waited for people)."""
+    try:
+        review = payment.review
+    except ObjectDoesNotExist:
+        return None
+    return {
+        "id": review.pk,
+        "kind": review.kind,
+        "status": review.status,
+        "due_at": review.due_at.isoformat(),
+        "outcome": {"released": "allow", "rejected": "block"}.get(review.status),
     }
 
 
@@ -177,7 +196,11 @@ def new_decision_body(item: Any, *, ruleset_number: int) -> dict[str, Any]:
         "ruleset_version": ruleset_number,
         "decided_at": item.decided_at.isoformat(),
         "latency_us": min(item.latency_us, 2**31 - 1),
-    }
+        "review": None if item.review is None else {
+            "id": item.review_id, "kind": item.review.kind, "status": "pending",
+            "due_at": item.review.due_at.isoformat(), "outcome": None,
+        },
+    }  # fmt: skip
 
 
 # The engine's own labels (R4.1); the console shows RiskLevel labels in the reader's language.
