@@ -10,7 +10,14 @@ from django.utils import timezone
 from bastion.demo import risk as demo_risk
 from bastion.demo.organisation import build_organisation
 from bastion.risk import transport
-from bastion.risk.models import Decision, FeatureSnapshot, StoredPayment
+from bastion.risk.models import (
+    Decision,
+    FeatureSnapshot,
+    ListEntry,
+    PaymentControl,
+    PaymentReview,
+    StoredPayment,
+)
 
 
 def test_payment_demo_decides_days_of_traffic_at_every_level(db):
@@ -28,6 +35,13 @@ def test_payment_demo_decides_days_of_traffic_at_every_level(db):
         assert len(days) >= 5
         assert not Decision.objects.filter(decided_at__gt=timezone.now()).exists()
         assert FeatureSnapshot.objects.exists()  # a restarted server resumes without a full replay
+        # Every console page shows something real: limits, authorisations, the queue, lists.
+        kinds = set(PaymentReview.objects.values_list("kind", flat=True))
+        assert {"review", "hold"} <= kinds, kinds
+        assert PaymentControl.objects.filter(kind="authorisation").exists()
+        assert ListEntry.objects.filter(risk_list__name="blocklist").count() == 3
+        fired_ids = {f["id"] for fired in Decision.objects.values_list("fired", flat=True) for f in fired}
+        assert any(i.startswith("LIMIT-") for i in fired_ids) and "LIST-BLOCKED" in fired_ids, fired_ids
         assert demo_risk.load(institution=institution, branches=branches, stdout=StringIO()).endswith(
             "already loaded"
         )

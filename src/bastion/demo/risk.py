@@ -46,6 +46,7 @@ def load(*, institution: Any, branches: Sequence[Any], stdout: Any) -> str:
         PAYMENTS, seed=SEED, start=start, days=DAYS, customers=CUSTOMERS, pattern_share=0.03, late_share=0.0
     )
     frame = frame.filter(frame["timestamp"] <= now).sort("timestamp", maintain_order=True)
+    _controls_and_lists(frame)
     owner = PartitionOwner()
     owner.load()
     branch_of = _branch_chooser(list(branches))
@@ -96,3 +97,31 @@ def _date_decisions_at_payment_time() -> None:
     occurred = StoredPayment.objects.filter(pk=OuterRef("payment_id")).values("occurred_at")[:1]
     Decision.objects.update(decided_at=Subquery(occurred))
     StoredPayment.objects.update(received_at=F("occurred_at"))
+
+
+def _controls_and_lists(frame: Any) -> None:
+    """The bank's limits, the smart-counter authorisation threshold and a few listed accounts."""
+    from bastion.risk.actions.control import do_save_control
+    from bastion.risk.actions.lists import do_add_list_entry
+
+    do_save_control(data={
+        "kind": "authorisation", "name": "智能柜台大额转账业务授权", "channel": "smart_counter",
+        "business_type": "transfer", "single_amount": "50000.00", "review_minutes": 30,
+    }, actor=None)  # fmt: skip
+    do_save_control(data={
+        "kind": "limit", "name": "手机银行个人转账限额", "channel": "mobile", "business_type": "transfer",
+        "customer_type": "natural_person", "single_amount": "50000.00", "daily_amount": "200000.00",
+        "required_auth": ["face", "multi_factor"],
+    }, actor=None)  # fmt: skip
+    do_save_control(data={
+        "kind": "limit", "name": "ATM 取现日累计限额", "channel": "atm", "business_type": "withdrawal",
+        "daily_amount": "20000.00", "required_auth": ["dynamic_code"],
+    }, actor=None)  # fmt: skip
+    fraud = frame.filter(frame["label"] != "") if "label" in frame.columns else frame.head(0)
+    payees = fraud["payee_account"].drop_nulls().unique(maintain_order=True).to_list()[:3]
+    for payee in payees:
+        do_add_list_entry(list_name="blocklist", value=payee, entry_type="payee",
+                          reason="公安机关协查通报：涉嫌电信网络诈骗收款账户", actor=None)  # fmt: skip
+    for payer in fraud["payer_account"].unique(maintain_order=True).to_list()[:3]:
+        do_add_list_entry(list_name="watchlist", value=payer, entry_type="account",
+                          reason="近期交易异常，纳入关注", actor=None)  # fmt: skip

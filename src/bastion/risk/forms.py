@@ -7,10 +7,20 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from bastion.engine.schema import CHANNELS
+from bastion.engine.schema import BUSINESS_TYPES, CHANNELS, CUSTOMER_TYPES
+from bastion.engine.scoring import STEP_UP_METHODS
 from bastion.identity.models import Branch
 from bastion.platform.scoping import scoped
-from bastion.risk.choices import DecisionAction, ListEntryState, ListEntryType, ListKind, RiskLevel
+from bastion.risk.choices import (
+    ControlKind,
+    DecisionAction,
+    ListEntryState,
+    ListEntryType,
+    ListKind,
+    ReviewKind,
+    ReviewStatus,
+    RiskLevel,
+)
 
 
 def channel_label(value: str) -> str:
@@ -92,3 +102,41 @@ class RiskListForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class PaymentControlForm(forms.Form):
+    """Add a limit or an authorisation threshold (the action checks the combination)."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=ControlKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=[("", _("any")), *CHANNEL_LABELS.items()]
+    )
+    business_type = forms.ChoiceField(
+        label=_("Business type"), required=False, choices=[("", _("any")), *((b, b) for b in BUSINESS_TYPES)]
+    )
+    customer_type = forms.ChoiceField(
+        label=_("Customer type"), required=False, choices=[("", _("any")), *((c, c) for c in CUSTOMER_TYPES)]
+    )
+    customer = forms.CharField(label=_("Customer"), required=False, max_length=128)
+    single_amount = forms.DecimalField(label=_("Single amount (CNY)"), required=False, decimal_places=2)
+    daily_amount = forms.DecimalField(label=_("Daily amount (CNY)"), required=False, decimal_places=2)
+    required_auth = forms.MultipleChoiceField(
+        label=_("Verification that satisfies a limit"),
+        required=False,
+        choices=[(m, m) for m in STEP_UP_METHODS],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    review_minutes = forms.IntegerField(
+        label=_("Minutes to authorise"), initial=30, min_value=1, max_value=1440
+    )
+
+
+class ReviewFilterForm(forms.Form):
+    """Filters of the review queue."""
+
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", "—"), *ReviewKind.choices])
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Open")), *ReviewStatus.choices]
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)

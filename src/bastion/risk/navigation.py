@@ -35,3 +35,23 @@ register_section(
         frozenset({"list_index", "list_detail"}),
     )
 )
+register_section(
+    Section(
+        "risk_reviews",
+        _("Review queue"),
+        "risk:review_list",
+        perms.VIEW_DECISIONS,
+        73,
+        frozenset({"review_list", "review_detail"}),
+    )
+)
+register_section(
+    Section(
+        "risk_controls",
+        _("Limits and authorisation"),
+        "risk:control_list",
+        perms.VIEW_DECISIONS,
+        74,
+        frozenset({"control_list"}),
+    )
+)

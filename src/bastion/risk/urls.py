@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from bastion.risk.views import decisions, lists, rules
+from bastion.risk.views import control, decisions, lists, rules
 
 app_name = "risk"
 
@@ -34,4 +34,13 @@ urlpatterns: list[URLPattern] = [
     path("lists/<slug:name>/", lists.list_detail, name="list_detail"),
     path("lists/<slug:name>/entries/", lists.entry_add, name="list_entry_add"),
     path("lists/<slug:name>/entries/<int:entry_id>/remove/", lists.entry_remove, name="list_entry_remove"),
+    path("controls/", control.control_list, name="control_list"),
+    path("controls/new/", control.control_create, name="control_create"),
+    path("controls/<int:control_id>/active/", control.control_toggle, name="control_toggle"),
+    path("reviews/", control.review_list, name="review_list"),
+    path("reviews/<int:review_id>/", control.review_detail, name="review_detail"),
+    path("reviews/<int:review_id>/propose/", control.review_propose, name="review_propose"),
+    path("reviews/<int:review_id>/confirm/", control.review_confirm, name="review_confirm"),
+    path("reviews/<int:review_id>/return/", control.review_return, name="review_return"),
+    path("reviews/<int:review_id>/authorise/", control.review_authorise, name="review_authorise"),
 ]
