@@ -25,3 +25,21 @@ register_section(
         frozenset({"rule_list", "rule_detail", "backtest_detail"}),
     )
 )
+register_section(
+    Section(
+        "risk_indicators",
+        _("Monitoring indicators"),
+        "risk:indicators",
+        perms.VIEW_INDICATORS,
+        72,
+        frozenset(
+            {
+                "indicators",
+                "indicator_warnings",
+                "indicator_thresholds",
+                "indicator_threshold_create",
+                "indicator_threshold_edit",
+            }
+        ),
+    )
+)
