@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from bastion.platform.api_helpers import ERRORS, PageQuery, page_of, principal_of, require_permission
-from bastion.risk import api_rules, flows, services
+from bastion.risk import api_indicators, api_rules, flows, services
 from bastion.risk import permissions as perms
 from bastion.risk.models import Decision
 from bastion.risk.schemas import (
@@ -28,6 +28,7 @@ from bastion.risk.schemas import (
 
 router = Router(tags=["risk"])
 api_rules.mount(router)  # /rulesets... (rule management, R4.3)
+api_indicators.mount(router)  # /indicators, /indicator-warnings (002 5.1-5.3)
 ERRORS_503 = {**ERRORS, 503: ERRORS[422]}
 
 

@@ -353,6 +353,34 @@ def list_values(*, principal: Principal, filters: IndicatorFilter) -> QuerySet[I
     return found.order_by("-period_start", "indicator", "scope_key")
 
 
+def find_values(
+    *,
+    principal: Principal,
+    indicator: str = "",
+    granularity: str = Granularity.DAY,
+    scope: str = "",
+    channel: str = "",
+    branch_id: int | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> QuerySet[IndicatorValue]:
+    """Stored values in the principal's branch scope, filtered literally (the API's reading)."""
+    found = scoped(IndicatorValue.objects.all(), principal).filter(granularity=granularity)
+    if indicator:
+        found = found.filter(indicator=indicator)
+    if scope:
+        found = found.filter(scope=scope)
+    if channel:
+        found = found.filter(scope=IndicatorScope.CHANNEL, scope_key=channel)
+    if branch_id is not None:
+        found = found.filter(branch_id=branch_id)
+    if start is not None:
+        found = found.filter(period_start__gte=day_window(start)[0])
+    if end is not None:
+        found = found.filter(period_start__lt=day_window(end)[1])
+    return found.order_by("-period_start", "indicator", "scope", "scope_key")
+
+
 @dataclass(frozen=True)
 class SeriesPoints:
     """One line of a chart: the scope key and its points, oldest first."""
