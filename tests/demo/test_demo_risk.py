@@ -9,12 +9,21 @@ from django.utils import timezone
 
 from bastion.demo import risk as demo_risk
 from bastion.demo.organisation import build_organisation
+from bastion.demo.staff import build_staff
 from bastion.risk import transport
-from bastion.risk.models import Decision, FeatureSnapshot, StoredPayment
+from bastion.risk.models import (
+    Decision,
+    FeatureSnapshot,
+    IndicatorThreshold,
+    IndicatorValue,
+    IndicatorWarning,
+    StoredPayment,
+)
 
 
 def test_payment_demo_decides_days_of_traffic_at_every_level(db):
     institution, branches = build_organisation()
+    build_staff(password="Demo-Password-2026")
     summary = demo_risk.load(institution=institution, branches=branches, stdout=StringIO())
     try:
         assert summary.startswith("risk:")
@@ -28,8 +37,18 @@ def test_payment_demo_decides_days_of_traffic_at_every_level(db):
         assert len(days) >= 5
         assert not Decision.objects.filter(decided_at__gt=timezone.now()).exists()
         assert FeatureSnapshot.objects.exists()  # a restarted server resumes without a full replay
+        # The monitoring indicators are computed for every demo day, and the thresholds raised warnings.
+        indicator_days = {
+            timezone.localdate(p)
+            for p in IndicatorValue.objects.filter(granularity="day").values_list("period_start", flat=True)
+        }
+        assert indicator_days == days
+        assert IndicatorThreshold.objects.count() == 3
+        assert IndicatorWarning.objects.filter(indicator="level_high_risk").exists()
+        values, warnings = IndicatorValue.objects.count(), IndicatorWarning.objects.count()
         assert demo_risk.load(institution=institution, branches=branches, stdout=StringIO()).endswith(
             "already loaded"
         )
+        assert (IndicatorValue.objects.count(), IndicatorWarning.objects.count()) == (values, warnings)
     finally:
         transport.reset_inline()

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Count, DecimalField, F, QuerySet, Sum
-from django.db.models.functions import ExtractHour
+from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
 from bastion.platform.errors import NotFound
@@ -247,6 +247,17 @@ def compute_day(day: dt.date) -> list[Computed]:
 def days_between(start: dt.date, end: dt.date) -> list[dt.date]:
     """The days from ``start`` to ``end`` inclusive, in date order (the 7-day baselines need it)."""
     return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def payment_dates() -> list[dt.date]:
+    """Every day (bank time zone) with at least one stored payment, in date order."""
+    days = (
+        StoredPayment.objects.annotate(day=TruncDate("occurred_at", tzinfo=bank_zone()))
+        .values_list("day", flat=True)
+        .distinct()
+        .order_by("day")
+    )
+    return list(days)
 
 
 def payment_days() -> tuple[dt.date, dt.date] | None:
