@@ -16,6 +16,7 @@ from bastion.notify.models import Notification
 from bastion.platform.errors import Conflict, FieldError, NotFound, PermissionDenied
 from bastion.risk.actions import indicators as actions
 from bastion.risk.models import IndicatorValue, IndicatorWarning
+from tests.api.conftest import assert_error_shape, call, session_client
 from tests.factories import World, make_user
 from tests.risk.indicator_data import DAY, PREVIOUS, SHANGHAI, at, build, stored
 
@@ -200,3 +201,48 @@ def test_backfill_command_computes_a_range_with_progress(world: World) -> None:
     assert not IndicatorValue.objects.filter(period_start__gte=at(DAY + dt.timedelta(days=1), 0)).exists()
     with pytest.raises(CommandError):
         call_command("risk-indicators", "--from", "2026-11-21", "--to", "2026-11-19", stdout=StringIO())
+
+
+def test_periodic_task_recomputes_yesterday_and_today(world: World, clock: Any) -> None:
+    from bastion.risk.tasks import compute_recent_indicators
+
+    build(world)
+    _threshold(world)
+    clock.current = at(DAY, 12)
+    assert compute_recent_indicators.call_local() == 1  # the high-risk payment of branch B, day 20
+    assert values()[("institution", "", "volume_count")] == Decimal(4)
+    assert values(period=at(PREVIOUS, 0))[("institution", "", "volume_count")] == Decimal(1)
+    assert compute_recent_indicators.call_local() == 0  # raised once
+
+
+def test_api_reads_values_and_warnings_in_the_callers_scope(day: World) -> None:
+    _threshold(day)
+    actions.do_compute_indicators(day=DAY)
+    a, b = str(day.branch_a.pk), str(day.branch_b.pk)
+    query = "/api/v1/risk/indicators?indicator=volume_amount&start=2026-11-20&end=2026-11-20"
+    whole = call(session_client(day.users["auditor_hq"]), "GET", query).json()
+    assert {(i["scope"], i["scope_key"], i["value"]) for i in whole["items"]} == {
+        ("institution", "", "1000"), ("channel", "mobile", "600"), ("channel", "cash", "400"),
+        ("branch", a, "600"), ("branch", b, "400"),
+    }  # fmt: skip
+    own = call(session_client(day.users["branch_manager_b"]), "GET", query + "&page_size=5").json()
+    assert [(i["scope_key"], i["branch_id"]) for i in own["items"]] == [(b, day.branch_b.pk)]
+    hourly = call(
+        session_client(day.users["auditor_hq"]), "GET", query + "&granularity=hour&scope=institution"
+    )
+    assert [i["period_start"] for i in hourly.json()["items"]] == [
+        "2026-11-20T02:00:00+00:00",  # 10:00 in Shanghai
+        "2026-11-20T01:00:00+00:00",
+    ]
+    warnings = call(
+        session_client(day.users["branch_manager_b"]), "GET", "/api/v1/risk/indicator-warnings?status=open"
+    )
+    assert [(w["threshold_name"], w["value"], w["branch_id"]) for w in warnings.json()["items"]] == [
+        ("高风险笔数", "1", day.branch_b.pk)
+    ]
+    hidden = call(session_client(day.users["branch_manager"]), "GET", "/api/v1/risk/indicator-warnings")
+    assert hidden.json()["total"] == 0  # branch A's manager does not see branch B's warning
+    refused = call(session_client(day.users["onsite_engineer"]), "GET", "/api/v1/risk/indicators")
+    assert_error_shape(refused, 403, "permission_denied")
+    bad = call(session_client(day.users["auditor_hq"]), "GET", "/api/v1/risk/indicators?indicator=nope")
+    assert bad.status_code == 422

@@ -42,6 +42,10 @@ class IndicatorFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         branches = scoped(Branch.objects.filter(is_active=True), actor, path="pk").order_by("code")
         self.fields["branch"].queryset = branches  # type: ignore[attr-defined]
+        # Show the default range an empty form stands for.
+        end = _today()
+        self.fields["end"].initial = end
+        self.fields["start"].initial = end - dt.timedelta(days=DEFAULT_DAYS[Granularity.DAY] - 1)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
