@@ -115,8 +115,9 @@ class Indicator(models.TextChoices):
 class Granularity(models.TextChoices):
     """The length of an indicator period, in the bank's time zone."""
 
-    DAY = "day", _("Day")
-    HOUR = "hour", _("Hour")
+    # A context of their own: the project catalogue's "Day" is a date (日期).
+    DAY = "day", pgettext_lazy("indicator period", "Day")
+    HOUR = "hour", pgettext_lazy("indicator period", "Hour")
 
 
 class IndicatorScope(models.TextChoices):
@@ -152,4 +153,4 @@ class WarningSeverity(models.TextChoices):
 
     @classmethod
     def colour(cls, value: str) -> str:
-        return RiskLevel.colour(value)
+        return {"attention": "blue", "warning": "amber", "high_risk": "red"}.get(value, "grey")

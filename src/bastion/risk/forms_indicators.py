@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bastion.identity.models import Branch, Role, User
 from bastion.platform.scoping import scoped
@@ -116,7 +117,7 @@ class ThresholdForm(forms.Form):
     value = forms.DecimalField(label=_("Threshold"), max_digits=28, decimal_places=6)
     severity = forms.ChoiceField(label=_("Severity"), choices=WarningSeverity.choices)
     responsible = PersonChoiceField(label=_("Responsible person"), queryset=User.objects.none())
-    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    active = forms.BooleanField(label=pgettext_lazy("threshold", "Active"), required=False, initial=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
