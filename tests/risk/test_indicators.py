@@ -15,7 +15,7 @@ from bastion.identity.models import User
 from bastion.notify.models import Notification
 from bastion.platform.errors import Conflict, FieldError, NotFound, PermissionDenied
 from bastion.risk.actions import indicators as actions
-from bastion.risk.models import IndicatorValue, IndicatorWarning
+from bastion.risk.models import Decision, IndicatorValue, IndicatorWarning, StoredPayment
 from tests.api.conftest import assert_error_shape, call, session_client
 from tests.factories import World, make_user
 from tests.risk.indicator_data import DAY, PREVIOUS, SHANGHAI, at, build, stored
@@ -97,6 +97,14 @@ def test_recompute_is_idempotent_and_picks_up_late_payments(day: World) -> None:
     actions.do_compute_indicators(day=DAY)
     assert values()[("institution", "", "volume_count")] == Decimal(5)
     assert IndicatorValue.objects.filter(granularity="hour", period_start=at(DAY, 23)).exists()
+    # A scope that no longer has payments in the day loses its rows (a correction, say).
+    cash = StoredPayment.objects.get(channel="cash")
+    Decision.objects.filter(payment=cash).delete()
+    cash.delete()
+    result = actions.do_compute_indicators(day=DAY)
+    assert result.removed > 0
+    assert not IndicatorValue.objects.filter(period_start__gte=at(DAY, 0), scope_key="cash").exists()
+    assert not IndicatorValue.objects.filter(period_start__gte=at(DAY, 0), branch=day.branch_b).exists()
 
 
 def _responsible() -> User:
@@ -196,7 +204,7 @@ def test_backfill_command_computes_a_range_with_progress(world: World) -> None:
     build(world)
     out = StringIO()
     call_command("risk-indicators", "--from", "2026-11-19", "--to", "2026-11-21", stdout=out)
-    assert "3" in out.getvalue()
+    assert "3 day(s) computed" in out.getvalue()
     assert values()[("institution", "", "amount_change")] == Decimal("100.000000")
     assert not IndicatorValue.objects.filter(period_start__gte=at(DAY + dt.timedelta(days=1), 0)).exists()
     with pytest.raises(CommandError):

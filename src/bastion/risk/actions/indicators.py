@@ -56,14 +56,16 @@ class ComputeResult:
 
 def do_compute_indicators(*, day: dt.date, now: dt.datetime | None = None) -> ComputeResult:
     """Recompute one day's indicator values (daily and hourly, every scope) and raise the warnings."""
-    now = now or timezone.now()
+    # ``stamp`` marks this run's rows; ``now`` decides which periods have ended (tests move it).
+    stamp = timezone.now()
+    now = now or stamp
     computed = services.compute_day(day)
     start, end = services.day_window(day)
     with transaction.atomic():
         rows = [
             IndicatorValue(
                 granularity=c.granularity, period_start=c.period_start, scope=c.scope, scope_key=c.scope_key,
-                channel=c.channel, branch_id=c.branch_id, indicator=c.indicator, value=c.value, computed_at=now,
+                channel=c.channel, branch_id=c.branch_id, indicator=c.indicator, value=c.value, computed_at=stamp,
             )
             for c in computed
         ]  # fmt: skip
@@ -74,10 +76,12 @@ def do_compute_indicators(*, day: dt.date, now: dt.datetime | None = None) -> Co
                 unique_fields=["granularity", "period_start", "scope", "scope_key", "indicator"],
                 update_fields=["value", "channel", "branch", "computed_at"],
             )
-        # Every current row was just stamped with ``now``; anything older in the day is gone from it.
-        removed, _by_model = IndicatorValue.objects.filter(
-            period_start__gte=start, period_start__lt=end, computed_at__lt=now
-        ).delete()
+        # Every current row was just stamped; any other row of the day is no longer in it.
+        removed, _by_model = (
+            IndicatorValue.objects.filter(period_start__gte=start, period_start__lt=end)
+            .exclude(computed_at=stamp)
+            .delete()
+        )
         raised = _raise_warnings(start=start, end=end, now=now)
     return ComputeResult(day=day, values=len(rows), removed=removed, warnings=raised)
 
