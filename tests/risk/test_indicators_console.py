@@ -51,6 +51,9 @@ def test_institution_readers_see_channels_and_the_institution(computed: World, c
     assert "Mobile banking" in mobile
     both = client.get("/risk/indicators/", {**RANGE, "channel": "mobile", "branch": computed.branch_a.pk})
     assert "Choose a channel or a branch" in both.content.decode()
+    hours = client.get("/risk/indicators/", {"granularity": "hour", "end": "2026-11-20"}).content.decode()
+    assert 'name="start" value="2026-11-19"' in hours  # the default range is shown in the form
+    assert "2026-11-20 10:00" in hours  # hourly rows
 
 
 def test_charts_are_svg_with_the_threshold_line(computed: World, console: Any) -> None:

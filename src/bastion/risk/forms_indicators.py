@@ -25,6 +25,22 @@ def _today() -> dt.date:
     return timezone.localdate(timezone.now(), bank_zone())
 
 
+def _with_default_range(data: Any) -> Any:
+    """The query with the default dates filled in, so the form shows the range the page shows."""
+    data = data.copy()
+    granularity = data.get("granularity") or Granularity.DAY
+    days = DEFAULT_DAYS.get(granularity, DEFAULT_DAYS[Granularity.DAY])
+    if not data.get("end"):
+        data["end"] = _today().isoformat()
+    if not data.get("start"):
+        try:
+            end = dt.date.fromisoformat(data["end"])
+        except ValueError:
+            return data  # the end field reports its own error
+        data["start"] = (end - dt.timedelta(days=days - 1)).isoformat()
+    return data
+
+
 class IndicatorFilterForm(forms.Form):
     indicator = forms.ChoiceField(
         label=_("Indicator"), required=False, choices=[("", _("All indicators")), *Indicator.choices]
@@ -39,8 +55,10 @@ class IndicatorFilterForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, data: Any = None, *, actor: Any, **kwargs: Any) -> None:
+        if data is not None:
+            data = _with_default_range(data)
+        super().__init__(data, **kwargs)
         branches = scoped(Branch.objects.filter(is_active=True), actor, path="pk").order_by("code")
         self.fields["branch"].queryset = branches  # type: ignore[attr-defined]
         # Show the default range an empty form stands for.
