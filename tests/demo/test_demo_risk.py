@@ -9,10 +9,14 @@ from django.utils import timezone
 
 from bastion.demo import risk as demo_risk
 from bastion.demo.organisation import build_organisation
+from bastion.demo.staff import build_staff
 from bastion.risk import transport
 from bastion.risk.models import (
     Decision,
     FeatureSnapshot,
+    IndicatorThreshold,
+    IndicatorValue,
+    IndicatorWarning,
     ListEntry,
     PaymentControl,
     PaymentReview,
@@ -22,6 +26,7 @@ from bastion.risk.models import (
 
 def test_payment_demo_decides_days_of_traffic_at_every_level(db):
     institution, branches = build_organisation()
+    build_staff(password="Demo-Password-2026")
     summary = demo_risk.load(institution=institution, branches=branches, stdout=StringIO())
     try:
         assert summary.startswith("risk:")
@@ -42,8 +47,18 @@ def test_payment_demo_decides_days_of_traffic_at_every_level(db):
         assert ListEntry.objects.filter(risk_list__name="blocklist").count() == 3
         fired_ids = {f["id"] for fired in Decision.objects.values_list("fired", flat=True) for f in fired}
         assert any(i.startswith("LIMIT-") for i in fired_ids) and "LIST-BLOCKED" in fired_ids, fired_ids
+        # The monitoring indicators are computed for every demo day, and the thresholds raised warnings.
+        indicator_days = {
+            timezone.localdate(p)
+            for p in IndicatorValue.objects.filter(granularity="day").values_list("period_start", flat=True)
+        }
+        assert indicator_days == days
+        assert IndicatorThreshold.objects.count() == 3
+        assert IndicatorWarning.objects.filter(indicator="level_high_risk").exists()
+        values, warnings = IndicatorValue.objects.count(), IndicatorWarning.objects.count()
         assert demo_risk.load(institution=institution, branches=branches, stdout=StringIO()).endswith(
             "already loaded"
         )
+        assert (IndicatorValue.objects.count(), IndicatorWarning.objects.count()) == (values, warnings)
     finally:
         transport.reset_inline()

@@ -6,6 +6,7 @@ and compliance officers, auditors and branch managers read decisions in their br
 rule-set versions are read by the risk, AML, compliance and audit roles and by administrators.
 Risk analysts write, submit and backtest drafts; a second risk analyst approves, rejects and
 activates (a person, never a token). Rule sets are institution-wide: no branch scope applies.
+Monitoring indicators and their warnings are read by everyone who reads decisions, branch-scoped.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from typing import Any
 from bastion.risk.actions import do_ensure_active_ruleset
 from bastion.risk.models import (
     Decision,
+    IndicatorThreshold,
+    IndicatorValue,
+    IndicatorWarning,
     ListEntry,
     PaymentControl,
     PaymentReview,
@@ -40,6 +44,7 @@ MANAGE_CONTROLS = frozenset({"risk_analyst"})
 REVIEW = frozenset({"risk_analyst", "aml_officer"})
 AUTHORISE = frozenset({"risk_analyst", "branch_manager"})
 APPROVE_RULESETS = frozenset({"risk_analyst"})
+VIEW_INDICATORS = VIEW_DECISIONS
 RULE_TEXT = """
 [[rule]]
 id = "MATRIX-RULE"
@@ -75,6 +80,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/risk/decisions"): Case(None, permission_then_scope(VIEW_DECISIONS, 200)),
     ("GET", "/risk/decisions/{payment_id}"): Case("decision", permission_then_scope(VIEW_DECISIONS, 200)),
     ("GET", "/risk/rulesets"): Case(None, permission_then_scope(VIEW_RULESETS, 200)),
+    ("GET", "/risk/indicators"): Case(None, permission_then_scope(VIEW_INDICATORS, 200)),
+    ("GET", "/risk/indicator-warnings"): Case(None, permission_then_scope(VIEW_INDICATORS, 200)),
     ("POST", "/risk/rulesets"): Case(
         None, institution_wide(EDIT_RULESETS, 201), lambda t: {"name": "matrix", "text": RULE_TEXT}
     ),
@@ -231,6 +238,7 @@ def build_targets(api_world: Any) -> dict[str, dict[str, Any]]:
         reason="matrix",
     )  # fmt: skip
     lists = {"risk_list": {"A": "blocklist", "B": "blocklist"}, "list_entry": {"A": entry.pk, "B": entry.pk}}
+    _indicator_rows(api_world)
     return {"decision": decisions, **_rule_targets(ruleset), **lists, **_control_targets(api_world, ruleset)}
 
 
@@ -273,6 +281,30 @@ def _control_targets(api_world: Any, ruleset: RuleSetVersion) -> dict[str, dict[
     return targets
 
 
+def _indicator_rows(api_world: Any) -> None:
+    """A value and a warning at each branch, and an institution-only channel value."""
+    period = datetime(2026, 11, 19, 16, 0, tzinfo=UTC)  # 2026-11-20 in Shanghai
+    watcher = make_user("indicator_watcher", roles=["risk_analyst"], institution_wide=True)
+    threshold = IndicatorThreshold.objects.create(
+        name="matrix", indicator="volume_count", granularity="day", scope="branch", comparison="gte",
+        value=Decimal(1), severity="warning", responsible=watcher,
+    )  # fmt: skip
+    IndicatorValue.objects.create(
+        granularity="day", period_start=period, scope="channel", scope_key="mobile", channel="mobile",
+        indicator="volume_count", value=Decimal(2),
+    )  # fmt: skip
+    for branch in (api_world.branch_a, api_world.branch_b):
+        row = IndicatorValue.objects.create(
+            granularity="day", period_start=period, scope="branch", scope_key=str(branch.pk), branch=branch,
+            indicator="volume_count", value=Decimal(1),
+        )  # fmt: skip
+        IndicatorWarning.objects.create(
+            threshold=threshold, granularity="day", period_start=period, scope="branch",
+            scope_key=row.scope_key, branch=branch, indicator="volume_count", value=row.value,
+            comparison="gte", limit=Decimal(1), severity="warning", responsible=watcher,
+        )  # fmt: skip
+
+
 # --- lists and bad input (tests/api/test_scope_and_input.py) ---------------------------------------
 LIST_BRANCH_OF: dict[str, Any] = {
     "/risk/decisions": lambda item: item["branch_id"],
@@ -280,12 +312,16 @@ LIST_BRANCH_OF: dict[str, Any] = {
     "/risk/lists": None,
     "/risk/controls": None,
     "/risk/reviews": lambda item: item["branch_id"],
+    "/risk/indicators": lambda item: item["branch_id"],
+    "/risk/indicator-warnings": lambda item: item["branch_id"],
 }
 LIST_READERS = {
     "/risk/decisions": "auditor_hq",
     "/risk/lists": "auditor_hq",
     "/risk/controls": "auditor_hq",
     "/risk/reviews": "auditor_hq",
+    "/risk/indicators": "auditor_hq",
+    "/risk/indicator-warnings": "auditor_hq",
 }
 
 

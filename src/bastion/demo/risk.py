@@ -9,6 +9,9 @@ time order, so features, scores, reasons and stored decisions are exactly what p
 produce; afterwards the decisions carry the payment's own time (history, as in an import), so the
 console's charts spread over the days instead of the minute the demo was loaded.
 
+Afterwards the monitoring indicators (002 5.1-5.3) are computed for the demo days, with three
+thresholds answered by the risk analyst, so the indicators page opens with charts and warnings.
+
 Idempotent: when any payment is stored, nothing more is loaded.
 """
 
@@ -24,8 +27,10 @@ from django.utils import timezone
 
 from bastion.engine.generator import generate, records
 from bastion.risk import transport
-from bastion.risk.models import Decision, StoredPayment
+from bastion.risk.actions.indicators import do_compute_indicators, do_create_indicator_threshold
+from bastion.risk.models import Decision, IndicatorThreshold, IndicatorWarning, StoredPayment
 from bastion.risk.scorer import PartitionOwner, Submission
+from bastion.risk.services.indicators import payment_dates
 
 PAYMENTS = 10_000
 # About two payments per customer a day, as in retail banking; denser traffic trips the fan-out rules.
@@ -59,7 +64,11 @@ def load(*, institution: Any, branches: Sequence[Any], stdout: Any) -> str:
     transport.reset_inline()
     _date_decisions_at_payment_time()
     flagged = Decision.objects.exclude(level="normal").count()
-    return f"risk: {decided} payments over {DAYS} days decided ({flagged} above normal)"
+    warnings = _monitoring()
+    return (
+        f"risk: {decided} payments over {DAYS} days decided ({flagged} above normal), "
+        f"indicators computed ({warnings} warnings)"
+    )
 
 
 def _wire(record: dict[str, Any]) -> dict[str, Any]:
@@ -125,3 +134,30 @@ def _controls_and_lists(frame: Any) -> None:
     for payer in fraud["payer_account"].unique(maintain_order=True).to_list()[:3]:
         do_add_list_entry(list_name="watchlist", value=payer, entry_type="account",
                           reason="近期交易异常，纳入关注", actor=None)  # fmt: skip
+
+
+# name, indicator, granularity, scope, comparison, value, severity
+THRESHOLDS = (
+    ("网点日高风险交易", "level_high_risk", "day", "branch", "gte", "1", "high_risk"),
+    ("单账户小时交易过频", "frequency_max", "hour", "institution", "gte", "6", "warning"),
+    ("渠道收款方集中", "top10_payee_share", "day", "channel", "gte", "80", "attention"),
+)
+RESPONSIBLE = "risk"  # 郑浩, the institution-wide risk analyst of demo/staff.py
+
+
+def _monitoring() -> int:
+    """Thresholds (when the demo analyst exists), then the indicators of every day with payments."""
+    from bastion.identity.models import User
+
+    responsible = User.objects.filter(username=RESPONSIBLE, is_active=True).first()
+    known = set(IndicatorThreshold.objects.values_list("name", flat=True))
+    for name, indicator, granularity, scope, comparison, value, severity in THRESHOLDS:
+        if responsible is None or name in known:
+            continue
+        do_create_indicator_threshold(
+            actor=None, name=name, indicator=indicator, granularity=granularity, scope=scope,
+            comparison=comparison, value=value, severity=severity, responsible_id=responsible.pk,
+        )  # fmt: skip
+    for day in payment_dates():  # in date order: each day's amount change reads the days before
+        do_compute_indicators(day=day)
+    return IndicatorWarning.objects.count()

@@ -153,3 +153,75 @@ class ReviewOutcome(models.TextChoices):
 
     RELEASE = "release", _("Release (let it complete)")
     REJECT = "reject", _("Reject (stop it)")
+
+
+class Indicator(models.TextChoices):
+    """The monitoring indicators of 002 5.1, computed per period and scope (docs/guide/*/risk-indicators.md)."""
+
+    VOLUME_COUNT = "volume_count", _("Payments (count)")
+    VOLUME_AMOUNT = "volume_amount", _("Amount (sum, CNY)")
+    AMOUNT_CV = "amount_cv", _("Amount volatility (coefficient of variation)")
+    AMOUNT_CHANGE = "amount_change", _("Amount change vs. trailing 7-day mean (%)")
+    FREQUENCY_AVG = "frequency_avg", _("Payments per active payer account")
+    FREQUENCY_MAX = "frequency_max", _("Most payments by one payer account")
+    TOP10_PAYEE_SHARE = "top10_payee_share", _("Top-10 payee share of the amount (%)")
+    TOP10_PAYER_SHARE = "top10_payer_share", _("Top-10 payer share of the amount (%)")
+    PAYER_HHI = "payer_hhi", _("Payer concentration (HHI, 0-10,000)")
+    LEVEL_NORMAL = "level_normal", _("Decisions at level Normal")
+    LEVEL_ATTENTION = "level_attention", _("Decisions at level Attention")
+    LEVEL_WARNING = "level_warning", _("Decisions at level Warning")
+    LEVEL_HIGH_RISK = "level_high_risk", _("Decisions at level High risk")
+
+    @classmethod
+    def level_codes(cls) -> dict[str, str]:
+        """Risk level > the indicator that counts its decisions."""
+        return {level: f"level_{level}" for level in RiskLevel.values}
+
+    @classmethod
+    def charted(cls) -> list[str]:
+        """The indicators drawn one chart each (the levels share one chart)."""
+        return [code for code in cls.values if not code.startswith("level_")]
+
+
+class Granularity(models.TextChoices):
+    """The length of an indicator period, in the bank's time zone."""
+
+    # A context of their own: the project catalogue's "Day" is a date (日期).
+    DAY = "day", pgettext_lazy("indicator period", "Day")
+    HOUR = "hour", pgettext_lazy("indicator period", "Hour")
+
+
+class IndicatorScope(models.TextChoices):
+    """What an indicator value is about: one channel, one branch, or the whole institution."""
+
+    INSTITUTION = "institution", _("Institution")
+    CHANNEL = "channel", _("Channel")
+    BRANCH = "branch", _("Branch")
+
+
+class ThresholdScope(models.TextChoices):
+    """Which indicator values a threshold watches."""
+
+    ANY = "any", _("Every scope")
+    INSTITUTION = "institution", _("Institution")
+    CHANNEL = "channel", _("Channel")
+    BRANCH = "branch", _("Branch")
+
+
+class Comparison(models.TextChoices):
+    """How a value crosses a threshold."""
+
+    GTE = "gte", "≥"
+    LTE = "lte", "≤"
+
+
+class WarningSeverity(models.TextChoices):
+    """The severity of an indicator warning, on the levels of 002 5.3 above normal."""
+
+    ATTENTION = "attention", pgettext_lazy("risk level", "Attention")
+    WARNING = "warning", pgettext_lazy("risk level", "Warning")
+    HIGH_RISK = "high_risk", pgettext_lazy("risk level", "High risk")
+
+    @classmethod
+    def colour(cls, value: str) -> str:
+        return {"attention": "blue", "warning": "amber", "high_risk": "red"}.get(value, "grey")

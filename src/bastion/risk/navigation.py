@@ -55,3 +55,21 @@ register_section(
         frozenset({"control_list"}),
     )
 )
+register_section(
+    Section(
+        "risk_indicators",
+        _("Monitoring indicators"),
+        "risk:indicators",
+        perms.VIEW_INDICATORS,
+        75,
+        frozenset(
+            {
+                "indicators",
+                "indicator_warnings",
+                "indicator_thresholds",
+                "indicator_threshold_create",
+                "indicator_threshold_edit",
+            }
+        ),
+    )
+)

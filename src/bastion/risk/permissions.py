@@ -15,6 +15,10 @@ both maintain them; compliance officers and auditors read them.
 Held and review decisions are reviewed by risk analysts and AML officers, two different people per
 payment. Large smart-counter payments are authorised by a branch manager or a risk analyst, never
 the operator who submitted them. Risk analysts set the limits and authorisation thresholds.
+
+Monitoring indicators (002 5.1-5.3) are read by everyone who reads decisions, in their branch scope;
+risk analysts manage the thresholds; the people who answer warnings (risk analysts, branch
+managers) acknowledge them (docs/decisions/0519).
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +35,9 @@ EDIT_LISTS = "risk.edit_lists"
 MANAGE_CONTROLS = "risk.manage_controls"
 REVIEW_PAYMENTS = "risk.review_payments"
 AUTHORISE_PAYMENTS = "risk.authorise_payments"
+VIEW_INDICATORS = "risk.view_indicators"
+MANAGE_THRESHOLDS = "risk.manage_indicator_thresholds"
+ACKNOWLEDGE_WARNINGS = "risk.acknowledge_indicator_warnings"
 
 register_permissions(
     {
@@ -44,6 +51,9 @@ register_permissions(
         MANAGE_CONTROLS: _("Set payment limits and business-authorisation thresholds"),
         REVIEW_PAYMENTS: _("Review held payments: propose, or confirm another reviewer's proposal"),
         AUTHORISE_PAYMENTS: _("Authorise large payments submitted by another member of staff"),
+        VIEW_INDICATORS: _("View payment monitoring indicators and their warnings"),
+        MANAGE_THRESHOLDS: _("Create and change indicator thresholds"),
+        ACKNOWLEDGE_WARNINGS: _("Acknowledge indicator warnings"),
     },
     grants={
         "administrator": [SUBMIT_PAYMENT, VIEW_RULESETS],
@@ -57,10 +67,20 @@ register_permissions(
             MANAGE_CONTROLS,
             REVIEW_PAYMENTS,
             AUTHORISE_PAYMENTS,
+            VIEW_INDICATORS,
+            MANAGE_THRESHOLDS,
+            ACKNOWLEDGE_WARNINGS,
         ],
-        "aml_officer": [VIEW_DECISIONS, VIEW_RULESETS, VIEW_LISTS, EDIT_LISTS, REVIEW_PAYMENTS],
-        "compliance_officer": [VIEW_DECISIONS, VIEW_RULESETS, VIEW_LISTS],
-        "auditor": [VIEW_DECISIONS, VIEW_RULESETS, VIEW_LISTS],
-        "branch_manager": [VIEW_DECISIONS, AUTHORISE_PAYMENTS],
+        "aml_officer": [
+            VIEW_DECISIONS,
+            VIEW_RULESETS,
+            VIEW_LISTS,
+            EDIT_LISTS,
+            REVIEW_PAYMENTS,
+            VIEW_INDICATORS,
+        ],
+        "compliance_officer": [VIEW_DECISIONS, VIEW_RULESETS, VIEW_LISTS, VIEW_INDICATORS],
+        "auditor": [VIEW_DECISIONS, VIEW_RULESETS, VIEW_LISTS, VIEW_INDICATORS],
+        "branch_manager": [VIEW_DECISIONS, AUTHORISE_PAYMENTS, VIEW_INDICATORS, ACKNOWLEDGE_WARNINGS],
     },
 )

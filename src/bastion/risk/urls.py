@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from bastion.risk.views import control, decisions, lists, rules
+from bastion.risk.views import control, decisions, indicators, lists, rules
 
 app_name = "risk"
 
@@ -43,4 +43,20 @@ urlpatterns: list[URLPattern] = [
     path("reviews/<int:review_id>/confirm/", control.review_confirm, name="review_confirm"),
     path("reviews/<int:review_id>/return/", control.review_return, name="review_return"),
     path("reviews/<int:review_id>/authorise/", control.review_authorise, name="review_authorise"),
+    path("indicators/", indicators.indicator_page, name="indicators"),
+    path("indicators/charts/<str:code>.svg", indicators.indicator_chart, name="indicator_chart"),
+    path("indicators/levels.svg", indicators.indicator_levels_chart, name="indicator_levels_chart"),
+    path("indicators/warnings/", indicators.warning_list, name="indicator_warnings"),
+    path(
+        "indicators/warnings/<int:warning_id>/acknowledge/",
+        indicators.warning_acknowledge,
+        name="indicator_warning_acknowledge",
+    ),
+    path("indicators/thresholds/", indicators.threshold_list, name="indicator_thresholds"),
+    path("indicators/thresholds/new/", indicators.threshold_create, name="indicator_threshold_create"),
+    path(
+        "indicators/thresholds/<int:threshold_id>/",
+        indicators.threshold_edit,
+        name="indicator_threshold_edit",
+    ),
 ]

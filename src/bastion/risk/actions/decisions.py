@@ -41,11 +41,27 @@ def do_ensure_active_ruleset() -> RuleSetVersion:
         if RuleSetVersion.objects.exists():
             raise RuleSetVersion.DoesNotExist("no rule-set version is active")
         now = timezone.now()
+        _ensure_shipped_lists()
         return RuleSetVersion.objects.create(
             number=1, name="default", text=default_ruleset_text(), status="active",
             note="Shipped default rule set (bastion.engine rulesets/default.toml).",
             created_at=now, activated_at=now,
         )  # fmt: skip
+
+
+SHIPPED_LISTS = {
+    "blocklist": ("block", "共享黑名单 / Shared block list"),
+    "watchlist": ("watch", "关注名单 / Watch list"),
+    "allowlist": ("allow", "白名单 / Allow list"),
+}
+
+
+def _ensure_shipped_lists() -> None:
+    """The lists the default rules name (migration 0004 seeds them; this covers an emptied database)."""
+    from bastion.risk.models import RiskList
+
+    for name, (kind, title) in SHIPPED_LISTS.items():
+        RiskList.objects.get_or_create(name=name, defaults={"kind": kind, "title": title})
 
 
 @dataclass

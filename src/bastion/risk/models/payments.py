@@ -67,6 +67,8 @@ class StoredPayment(models.Model):
         ordering = ["-pk"]
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
+        # Indicators and backtests read payments by time window.
+        indexes = [models.Index(fields=["occurred_at"], name="risk_payment_time")]
 
     def __str__(self) -> str:
         return self.payment_id
