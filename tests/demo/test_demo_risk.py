@@ -12,6 +12,7 @@ from bastion.demo.organisation import build_organisation
 from bastion.demo.staff import build_staff
 from bastion.risk import transport
 from bastion.risk.models import (
+    ChannelAssessment,
     Decision,
     FeatureSnapshot,
     IndicatorThreshold,
@@ -47,6 +48,8 @@ def test_payment_demo_decides_days_of_traffic_at_every_level(db):
         assert ListEntry.objects.filter(risk_list__name="blocklist").count() == 3
         fired_ids = {f["id"] for fired in Decision.objects.values_list("fired", flat=True) for f in fired}
         assert any(i.startswith("LIMIT-") for i in fired_ids) and "LIST-BLOCKED" in fired_ids, fired_ids
+        assert "COUNTERPARTY-RATING" in fired_ids  # BOCOM is graded BBB
+        assert ChannelAssessment.objects.count() == 3
         # The monitoring indicators are computed for every demo day, and the thresholds raised warnings.
         indicator_days = {
             timezone.localdate(p)

@@ -164,3 +164,26 @@ def test_fields_can_be_compared_to_each_other() -> None:
     ]
     assert [bool(d.fired) for d in decide(engine, *rows)] == [True, False, True]
     both(engine, rows)
+
+
+class PaymentOnlyModel(RoundModel):
+    """Reads the payment only, so real time keeps the rules-only fast path."""
+
+    name = "payment-only"
+    uses_features = False
+
+    def score_one(self, payment: Any, features: Mapping[str, Any]) -> int:
+        assert not features  # nothing is built for a payment-only model
+        return super().score_one(payment, features)
+
+
+def test_payment_only_model_matches_batch_with_and_without_rules_firing() -> None:
+    engine = make([{"id": "R", "when": "amount >= 1000", "points": 10}], model=PaymentOnlyModel())
+    rows = [at(0, amount="300.00"), at(1, amount="1500.00"), at(2, amount="2000.00"), at(3, amount="5.00")]
+    decisions = decide(engine, *rows)
+    assert [(d.score, d.model_points) for d in decisions] == [(0, 0), (10, 0), (35, 25), (0, 0)]
+    assert decisions[0].fired == () and decisions[2].fired[0].id == "R"
+    only_model = decide(make([{"id": "R", "when": "amount >= 9000", "points": 10}], model=PaymentOnlyModel()),
+                        at(0, amount="1000.00"))[0]  # fmt: skip
+    assert (only_model.score, only_model.model_points, only_model.fired) == (25, 25, ())
+    both(engine, rows)

@@ -17,6 +17,7 @@ from typing import Any
 
 from bastion.risk.actions import do_ensure_active_ruleset
 from bastion.risk.models import (
+    CounterpartyRating,
     Decision,
     IndicatorThreshold,
     IndicatorValue,
@@ -42,6 +43,11 @@ VIEW_LISTS = frozenset({"risk_analyst", "aml_officer", "compliance_officer", "au
 EDIT_LISTS = frozenset({"risk_analyst", "aml_officer"})
 MANAGE_CONTROLS = frozenset({"risk_analyst"})
 REVIEW = frozenset({"risk_analyst", "aml_officer"})
+RATE = frozenset({"risk_analyst"})
+ASSESSMENT = {
+    "period_start": "2026-08-01", "period_end": "2026-10-31", "identified_risks": "SIM swap takeovers",
+    "qualitative_rating": "medium", "qualitative_notes": "Controls partly effective", "incidents": 1,
+}  # fmt: skip
 AUTHORISE = frozenset({"risk_analyst", "branch_manager"})
 APPROVE_RULESETS = frozenset({"risk_analyst"})
 VIEW_INDICATORS = VIEW_DECISIONS
@@ -155,6 +161,20 @@ MATRIX: dict[tuple[str, str], Case] = {
         person_only(permission_then_scope(AUTHORISE, 200)),
         lambda t: {"outcome": "release"},
     ),
+    ("GET", "/risk/channels"): Case(None, institution_wide(VIEW_DECISIONS, 200)),
+    ("GET", "/risk/channels/{channel}/assessments"): Case("channel", institution_wide(VIEW_DECISIONS, 200)),
+    ("POST", "/risk/channels/{channel}/assessments"): Case(
+        "channel", institution_wide(RATE, 201), lambda t: ASSESSMENT
+    ),
+    ("GET", "/risk/counterparties"): Case(None, institution_wide(VIEW_DECISIONS, 200)),
+    ("POST", "/risk/counterparties"): Case(
+        None,
+        institution_wide(RATE, 201),
+        lambda t: {"kind": "merchant", "identifier": "M-NEW", "name": "新商户", "grade": "BB"},
+    ),
+    ("PATCH", "/risk/counterparties/{rating_id}"): Case(
+        "counterparty", institution_wide(RATE, 200), lambda t: {"grade": "B"}
+    ),
 }
 
 PATH_PARAMS = {
@@ -170,6 +190,8 @@ PATH_PARAMS = {
     "review": "review_id",
     "review_proposed": "review_id",
     "review_authorisation": "review_id",
+    "channel": "channel",
+    "counterparty": "rating_id",
 }
 
 
@@ -239,7 +261,22 @@ def build_targets(api_world: Any) -> dict[str, dict[str, Any]]:
     )  # fmt: skip
     lists = {"risk_list": {"A": "blocklist", "B": "blocklist"}, "list_entry": {"A": entry.pk, "B": entry.pk}}
     _indicator_rows(api_world)
-    return {"decision": decisions, **_rule_targets(ruleset), **lists, **_control_targets(api_world, ruleset)}
+    rated = CounterpartyRating.objects.create(
+        kind="institution", identifier="BANK-MATRIX", name="矩阵银行", grade="A",
+        rated_at=date(2026, 11, 1), next_review=date(2027, 11, 1),
+    )  # fmt: skip
+    CounterpartyRating.objects.create(
+        kind="merchant", identifier="M-MATRIX", name="矩阵商户", grade="BBB",
+        rated_at=date(2026, 11, 1), next_review=date(2027, 11, 1),
+    )  # fmt: skip
+    reference = {"channel": {"A": "mobile", "B": "mobile"}, "counterparty": {"A": rated.pk, "B": rated.pk}}
+    return {
+        **reference,
+        "decision": decisions,
+        **_rule_targets(ruleset),
+        **lists,
+        **_control_targets(api_world, ruleset),
+    }
 
 
 def _stored(side: str, kind: str, branch: Any, ruleset: RuleSetVersion) -> StoredPayment:
@@ -314,7 +351,9 @@ LIST_BRANCH_OF: dict[str, Any] = {
     "/risk/reviews": lambda item: item["branch_id"],
     "/risk/indicators": lambda item: item["branch_id"],
     "/risk/indicator-warnings": lambda item: item["branch_id"],
+    "/risk/counterparties": None,
 }
+NOT_LISTS = {"/risk/channels"}
 LIST_READERS = {
     "/risk/decisions": "auditor_hq",
     "/risk/lists": "auditor_hq",
@@ -322,6 +361,7 @@ LIST_READERS = {
     "/risk/reviews": "auditor_hq",
     "/risk/indicators": "auditor_hq",
     "/risk/indicator-warnings": "auditor_hq",
+    "/risk/counterparties": "auditor_hq",
 }
 
 
@@ -493,5 +533,51 @@ BAD_INPUT: dict[tuple[str, str], list[tuple[Any, ...]]] = {
             ANALYST,
         ),
         ("/risk/reviews/{review_authorisation}/authorise", {"outcome": "x"}, "outcome", ANALYST),
+    ],
+    ("POST", "/risk/channels/{channel}/assessments"): [
+        (
+            "/risk/channels/{channel}/assessments",
+            ASSESSMENT | {"period_end": "2026-07-01"},
+            "period_end",
+            ANALYST,
+        ),
+        (
+            "/risk/channels/{channel}/assessments",
+            ASSESSMENT | {"qualitative_rating": "dire"},
+            "qualitative_rating",
+            ANALYST,
+        ),
+        (
+            "/risk/channels/{channel}/assessments",
+            ASSESSMENT | {"identified_risks": " "},
+            "identified_risks",
+            ANALYST,
+        ),
+        ("/risk/channels/{channel}/assessments", ASSESSMENT | {"incidents": -1}, "incidents", ANALYST),
+        ("/risk/channels/carrier_pigeon/assessments", ASSESSMENT, "channel", ANALYST),
+    ],
+    ("POST", "/risk/counterparties"): [
+        (
+            "/risk/counterparties",
+            {"kind": "bank", "identifier": "x", "name": "x", "grade": "A"},
+            "kind",
+            ANALYST,
+        ),
+        (
+            "/risk/counterparties",
+            {"kind": "merchant", "identifier": "x", "name": "x", "grade": "Z"},
+            "grade",
+            ANALYST,
+        ),
+        (
+            "/risk/counterparties",
+            {"kind": "merchant", "identifier": " ", "name": "x", "grade": "A"},
+            "identifier",
+            ANALYST,
+        ),
+    ],
+    ("PATCH", "/risk/counterparties/{rating_id}"): [
+        ("/risk/counterparties/{counterparty}", {"grade": "Q"}, "grade", ANALYST),
+        ("/risk/counterparties/abc", {"grade": "A"}, "rating_id", ANALYST),
     ],
 }

@@ -63,6 +63,7 @@ def load(*, institution: Any, branches: Sequence[Any], stdout: Any) -> str:
     owner.snapshot(force=True)
     transport.reset_inline()
     _date_decisions_at_payment_time()
+    _channel_assessments()
     flagged = Decision.objects.exclude(level="normal").count()
     warnings = _monitoring()
     return (
@@ -131,6 +132,15 @@ def _controls_and_lists(frame: Any) -> None:
     for payee in payees:
         do_add_list_entry(list_name="blocklist", value=payee, entry_type="payee",
                           reason="公安机关协查通报：涉嫌电信网络诈骗收款账户", actor=None)  # fmt: skip
+    from bastion.risk.actions.reference import do_save_counterparty
+
+    for identifier, name, grade in (
+        ("ICBC", "中国工商银行", "AAA"), ("CCB", "中国建设银行", "AAA"), ("HSBC-CN", "汇丰银行(中国)", "AA"),
+        ("TENPAY", "财付通支付科技", "A"), ("ALIPAY", "支付宝(中国)网络技术", "A"), ("CITIC", "中信银行", "AA"),
+        ("BOCOM", "交通银行", "BBB"),
+    ):  # fmt: skip
+        do_save_counterparty(data={"kind": "institution", "identifier": identifier, "name": name, "grade": grade,
+                                   "note": "年度授信评级"}, actor=None)  # fmt: skip
     for payer in fraud["payer_account"].unique(maintain_order=True).to_list()[:3]:
         do_add_list_entry(list_name="watchlist", value=payer, entry_type="account",
                           reason="近期交易异常，纳入关注", actor=None)  # fmt: skip
@@ -161,3 +171,20 @@ def _monitoring() -> int:
     for day in payment_dates():  # in date order: each day's amount change reads the days before
         do_compute_indicators(day=day)
     return IndicatorWarning.objects.count()
+
+
+def _channel_assessments() -> None:
+    """This quarter's assessments of three channels, from the demo's own records."""
+    from bastion.risk.actions.reference import do_assess_channel
+
+    today = timezone.localdate()
+    for channel, qualitative, risks, notes, incidents in (
+        ("mobile", "medium", "账户盗用、SIM卡劫持、钓鱼链接诱导转账", "已部署设备指纹和人脸核验，钓鱼拦截仍依赖客户举报", 1),
+        ("digital_currency", "high", "匿名钱包、跨境兑换、新业务规则覆盖不足", "业务上线不足一年，监测模型尚在积累数据", 2),
+        ("atm", "low", "侧录、假键盘、吞卡诈骗", "设备巡检按月进行，异常取现由限额控制", 0),
+    ):  # fmt: skip
+        do_assess_channel(
+            channel=channel, period_start=today - dt.timedelta(days=DAYS + 1), period_end=today,
+            identified_risks=risks, qualitative_rating=qualitative, qualitative_notes=notes, incidents=incidents,
+            actor=None,
+        )  # fmt: skip

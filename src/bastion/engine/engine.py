@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from .config import MICROS_PER_DAY, MICROS_PER_HOUR, EngineConfig
@@ -175,6 +176,9 @@ class Engine:
         return {f.name: v for f, v in zip(self.features, values, strict=True)}
 
 
+_NO_FEATURES: Mapping[str, Any] = MappingProxyType({})
+
+
 class Scorer:
     """Real-time scoring of one payment stream: features from ``state``, then rules, then policy."""
 
@@ -189,6 +193,8 @@ class Scorer:
                          "fired": (), "model_points": 0}  # fmt: skip
         if self._model is None:
             self.score = self._score_rules_only  # type: ignore[method-assign]
+        elif not getattr(self._model, "uses_features", True):
+            self.score = self._score_payment_model  # type: ignore[method-assign]
 
     def score(self, payment: Payment) -> Decision:
         """Decide on one validated payment and record it in the state."""
@@ -213,6 +219,23 @@ class Scorer:
             return decision
         fired, values = result
         return self.engine.decide(payment.id, fired, values, lambda attr: getattr(payment, attr))
+
+    def _score_payment_model(self, payment: Payment) -> Decision:
+        """``score`` with a model that reads the payment only (``uses_features = False``): the
+        rules-only fast path, plus the model's points, with no feature vector built for it."""
+        result = self._state_score(payment, self._lists)
+        assert self._model is not None
+        model_points = _checked_points(self._model.score_one(payment, _NO_FEATURES))
+        if result is None:
+            if not model_points:
+                decision = _new(Decision)
+                decision.__dict__.update(payment_id=payment.id, **self._nothing)
+                return decision
+            return self.engine.decide(payment.id, (), (), lambda attr: getattr(payment, attr), model_points)
+        fired, values = result
+        return self.engine.decide(
+            payment.id, fired, values, lambda attr: getattr(payment, attr), model_points
+        )
 
     def score_with_features(self, payment: Payment) -> tuple[list[Any], Decision]:
         """Like ``score`` but also returns the feature vector (for backtests and tests)."""

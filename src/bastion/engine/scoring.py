@@ -69,6 +69,9 @@ class Model(Protocol):
     and real time stay identical; do any rounding inside the model. ``features`` maps canonical
     feature names (e.g. ``"count(payer, 10m)"``) to their values; in the batch frame the same
     values are in columns named by ``BatchResult.feature_columns``.
+
+    A model that reads only the payment may set ``uses_features = False``: real time then passes an
+    empty ``features`` and keeps the rules-only fast path (no feature vector is built for it).
     """
 
     name: str

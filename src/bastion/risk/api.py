@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from bastion.platform.api_helpers import ERRORS, PageQuery, page_of, principal_of, require_permission
-from bastion.risk import api_control, api_indicators, api_lists, api_rules, flows, services
+from bastion.risk import api_control, api_indicators, api_lists, api_reference, api_rules, flows, services
 from bastion.risk import permissions as perms
 from bastion.risk.models import Decision
 from bastion.risk.schemas import (
@@ -30,6 +30,7 @@ router = Router(tags=["risk"])
 api_rules.mount(router)  # /rulesets... (rule management, R4.3)
 api_lists.mount(router)  # /lists... (block, allow and watch lists, R5.5)
 api_control.mount(router)  # /controls, /reviews (limits, authorisation, held payments)
+api_reference.mount(router)  # /channels, /counterparties (R4.6, R4.8)
 api_indicators.mount(router)  # /indicators, /indicator-warnings (002 5.1-5.3)
 ERRORS_503 = {**ERRORS, 503: ERRORS[422]}
 

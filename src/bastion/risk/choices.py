@@ -225,3 +225,48 @@ class WarningSeverity(models.TextChoices):
     @classmethod
     def colour(cls, value: str) -> str:
         return {"attention": "blue", "warning": "amber", "high_risk": "red"}.get(value, "grey")
+
+
+class RiskRating(models.TextChoices):
+    """A channel's assessed risk (R4.6)."""
+
+    LOW = "low", pgettext_lazy("risk rating", "Low")
+    MEDIUM = "medium", pgettext_lazy("risk rating", "Medium")
+    HIGH = "high", pgettext_lazy("risk rating", "High")
+
+    @classmethod
+    def colour(cls, value: str) -> str:
+        return {"low": "green", "medium": "amber", "high": "red"}.get(value, "grey")
+
+
+class CounterpartyKind(models.TextChoices):
+    """What a rated counterparty is, and which payment field names it."""
+
+    INSTITUTION = "institution", _("Counterparty institution")
+    MERCHANT = "merchant", _("Merchant")
+
+
+class CreditGrade(models.TextChoices):
+    """The bank's internal credit grades of counterparties (R4.8), best first."""
+
+    AAA = "AAA", "AAA"
+    AA = "AA", "AA"
+    A = "A", "A"
+    BBB = "BBB", "BBB"
+    BB = "BB", "BB"
+    B = "B", "B"
+    CCC = "CCC", "CCC"
+    D = "D", _("D (default)")
+
+    @classmethod
+    def colour(cls, value: str) -> str:
+        return {"AAA": "green", "AA": "green", "A": "green", "BBB": "blue", "BB": "amber", "B": "amber"}.get(
+            value, "red"
+        )
+
+
+# Points a channel's rating and a counterparty's grade add to a payment's score (docs/decisions/0512).
+CHANNEL_POINTS = {"low": 0, "medium": 5, "high": 15}
+GRADE_POINTS = {"AAA": 0, "AA": 0, "A": 0, "BBB": 5, "BB": 10, "B": 20, "CCC": 30, "D": 40}
+# Days until a channel is assessed again, by its rating (higher risk, more often).
+REVIEW_DAYS = {"low": 365, "medium": 180, "high": 90}

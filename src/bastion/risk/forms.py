@@ -13,6 +13,8 @@ from bastion.identity.models import Branch
 from bastion.platform.scoping import scoped
 from bastion.risk.choices import (
     ControlKind,
+    CounterpartyKind,
+    CreditGrade,
     DecisionAction,
     ListEntryState,
     ListEntryType,
@@ -20,6 +22,7 @@ from bastion.risk.choices import (
     ReviewKind,
     ReviewStatus,
     RiskLevel,
+    RiskRating,
 )
 
 
@@ -140,3 +143,29 @@ class ReviewFilterForm(forms.Form):
         label=_("Status"), required=False, choices=[("", _("Open")), *ReviewStatus.choices]
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+
+class ChannelAssessmentForm(forms.Form):
+    """Assess a channel: identification, qualitative evaluation; the figures come from the records."""
+
+    channel = forms.ChoiceField(label=_("Channel"), choices=list(CHANNEL_LABELS.items()))
+    period_start = forms.DateField(label=_("Period from"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(label=_("Period to"), widget=forms.DateInput(attrs={"type": "date"}))
+    identified_risks = forms.CharField(
+        label=_("Risks identified"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    qualitative_rating = forms.ChoiceField(label=_("Qualitative rating"), choices=RiskRating.choices)
+    qualitative_notes = forms.CharField(
+        label=_("Qualitative evaluation"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    incidents = forms.IntegerField(label=_("Incidents in the period"), min_value=0, initial=0)
+
+
+class CounterpartyForm(forms.Form):
+    """Rate a counterparty institution or merchant."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=CounterpartyKind.choices)
+    identifier = forms.CharField(label=_("Identifier"), max_length=128)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    grade = forms.ChoiceField(label=_("Credit grade"), choices=CreditGrade.choices)
+    note = forms.CharField(label=_("Basis of the rating"), max_length=1000, required=False)

@@ -73,3 +73,13 @@ register_section(
         ),
     )
 )
+register_section(
+    Section(
+        "risk_channels",
+        _("Channels and counterparties"),
+        "risk:channel_list",
+        perms.VIEW_DECISIONS,
+        76,
+        frozenset({"channel_list", "channel_detail", "counterparty_list"}),
+    )
+)

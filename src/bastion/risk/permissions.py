@@ -35,6 +35,7 @@ EDIT_LISTS = "risk.edit_lists"
 MANAGE_CONTROLS = "risk.manage_controls"
 REVIEW_PAYMENTS = "risk.review_payments"
 AUTHORISE_PAYMENTS = "risk.authorise_payments"
+MANAGE_RATINGS = "risk.manage_ratings"
 VIEW_INDICATORS = "risk.view_indicators"
 MANAGE_THRESHOLDS = "risk.manage_indicator_thresholds"
 ACKNOWLEDGE_WARNINGS = "risk.acknowledge_indicator_warnings"
@@ -51,6 +52,7 @@ register_permissions(
         MANAGE_CONTROLS: _("Set payment limits and business-authorisation thresholds"),
         REVIEW_PAYMENTS: _("Review held payments: propose, or confirm another reviewer's proposal"),
         AUTHORISE_PAYMENTS: _("Authorise large payments submitted by another member of staff"),
+        MANAGE_RATINGS: _("Assess payment channels and rate counterparties"),
         VIEW_INDICATORS: _("View payment monitoring indicators and their warnings"),
         MANAGE_THRESHOLDS: _("Create and change indicator thresholds"),
         ACKNOWLEDGE_WARNINGS: _("Acknowledge indicator warnings"),
@@ -67,6 +69,7 @@ register_permissions(
             MANAGE_CONTROLS,
             REVIEW_PAYMENTS,
             AUTHORISE_PAYMENTS,
+            MANAGE_RATINGS,
             VIEW_INDICATORS,
             MANAGE_THRESHOLDS,
             ACKNOWLEDGE_WARNINGS,

@@ -36,6 +36,7 @@ from bastion.engine.engine import required_lists
 from bastion.identity.models import Branch
 from bastion.risk import actions, conf, services
 from bastion.risk.controls import COUNTED_ACTIONS, Control, DayTotals, apply_controls, review_of
+from bastion.risk.ratings import ReferenceModel
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +84,10 @@ def invalid(field_name: str, message: str) -> dict[str, Any]:
 
 
 def build_engine(
-    ruleset_text: str, config: EngineConfig, lists: Mapping[str, Iterable[str]] | None = None
+    ruleset_text: str,
+    config: EngineConfig,
+    lists: Mapping[str, Iterable[str]] | None = None,
+    model: ReferenceModel | None = None,
 ) -> Engine:
     """The engine of a rule-set text with the named lists it uses (default: those in force now).
 
@@ -94,7 +98,9 @@ def build_engine(
     if lists is None:
         lists = services.list_contents()[0]
     used = {name: lists.get(name, ()) for name in required_lists(ruleset)}
-    return Engine(ruleset, lists=used, config=config)
+    if model is None:
+        model = ReferenceModel(*services.reference_tables())
+    return Engine(ruleset, lists=used, config=config, model=model)
 
 
 @dataclass
@@ -126,6 +132,8 @@ class PartitionOwner:
         self.lists_expire_at: datetime | None = None
         self.controls: tuple[Control, ...] = ()
         self.controls_revision: tuple[Any, ...] = ()
+        self.reference = ReferenceModel()
+        self.reference_revision: tuple[Any, ...] = ()
         self.days = DayTotals()
         self.engine: Engine | None = None
 
@@ -135,7 +143,9 @@ class PartitionOwner:
         row = actions.do_ensure_active_ruleset()
         revision = services.lists_revision()
         contents, expire_at = services.list_contents()
-        engine = build_engine(row.text, self.config, contents)
+        self.reference_revision = services.reference_revision()
+        self.reference.replace(*services.reference_tables())
+        engine = build_engine(row.text, self.config, contents, self.reference)
         parts: dict[int, _Partition] = {}
         for p in self.owned:
             part = _Partition(engine.scorer())
@@ -186,6 +196,11 @@ class PartitionOwner:
             return
         if services.controls_revision() != self.controls_revision:
             self._load_controls()
+        reference = services.reference_revision()
+        if reference != self.reference_revision:
+            # Tables replaced in place: the engine and its feature state stay as they are.
+            self.reference.replace(*services.reference_tables())
+            self.reference_revision = reference
         revision = services.lists_revision()
         if revision != self.lists_revision or (
             self.lists_expire_at is not None and timezone.now() >= self.lists_expire_at
@@ -311,7 +326,8 @@ class PartitionOwner:
         part = self.parts.get(hashed % self.count)
         if part is None:
             return None
-        verdict = apply_controls(part.scorer.score(payment), payment, self.controls, self.days)
+        scored = self.reference.explain(part.scorer.score(payment), payment)
+        verdict = apply_controls(scored, payment, self.controls, self.days)
         decision = verdict.decision
         if decision.action in COUNTED_ACTIONS:
             # Counted now, so a later payment of the same batch sees it; a failed store rebuilds.

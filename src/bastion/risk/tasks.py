@@ -29,3 +29,13 @@ def compute_recent_indicators() -> int:
     with lock_task("risk-indicators"):
         results = do_compute_indicator_range(start=today - dt.timedelta(days=1), end=today)
     return sum(result.warnings for result in results)
+
+
+@db_periodic_task(crontab(hour="8", minute="5"))
+def remind_channel_reviews() -> int:
+    """Every morning: tell the assessors which channels are due for re-assessment (R4.6)."""
+    from django.utils import timezone
+
+    from bastion.risk.actions.reference import do_remind_channel_reviews
+
+    return do_remind_channel_reviews(today=timezone.localdate())

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from bastion.risk.views import control, decisions, indicators, lists, rules
+from bastion.risk.views import control, decisions, indicators, lists, reference, rules
 
 app_name = "risk"
 
@@ -59,4 +59,9 @@ urlpatterns: list[URLPattern] = [
         indicators.threshold_edit,
         name="indicator_threshold_edit",
     ),
+    path("channels/", reference.channel_list, name="channel_list"),
+    path("channels/assess/", reference.channel_assess, name="channel_assess"),
+    path("channels/<str:channel>/", reference.channel_detail, name="channel_detail"),
+    path("counterparties/", reference.counterparty_list, name="counterparty_list"),
+    path("counterparties/save/", reference.counterparty_save, name="counterparty_save"),
 ]

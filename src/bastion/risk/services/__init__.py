@@ -38,6 +38,7 @@ from bastion.risk.services.lists import (
     lists_revision,
     unknown_lists,
 )
+from bastion.risk.services.reference import reference_revision, reference_tables
 from bastion.risk.services.rules import (
     RuleProblem,
     backtests_of,
@@ -88,6 +89,8 @@ __all__ = [
     "open_review_counts",
     "partition_of",
     "payment_digest",
+    "reference_revision",
+    "reference_tables",
     "replay_rows",
     "reviews_for",
     "rule_summaries",

@@ -18,8 +18,10 @@ from django.conf import settings
 
 from bastion.engine import Engine, EngineConfig, RuleSet
 from bastion.risk.models import StoredPayment
+from bastion.risk.ratings import ReferenceModel
 from bastion.risk.scorer import build_engine
 from bastion.risk.services.lists import list_contents
+from bastion.risk.services.reference import reference_tables
 
 LEVELS = ("normal", "attention", "warning", "high_risk")
 TEXT_COLUMNS = (
@@ -96,10 +98,11 @@ def run_backtest(
     config = config or EngineConfig()
     # Lists as they are now: a backtest answers "what would these rules do with today's lists".
     lists = list_contents()[0]
+    model = ReferenceModel(*reference_tables())
     low, high = window_bounds(start, end)
     frame, outcomes = history_frame(before=high)
     in_window = (frame["timestamp"] >= low.astimezone(UTC)).to_list() if frame.height else []
-    scored = score_history(build_engine(text, config, lists), frame)
+    scored = score_history(build_engine(text, config, lists, model), frame)
     zone = bank_zone()
     days: dict[str, Counter[str]] = {}
     day = start
@@ -138,7 +141,7 @@ def run_backtest(
         "overlap": None,
     }
     if compare_text is not None:
-        other = score_history(build_engine(compare_text, config, lists), frame)["level"].to_list()
+        other = score_history(build_engine(compare_text, config, lists, model), frame)["level"].to_list()
         theirs = [other[i] != "normal" for i in picked]
         result["overlap"] = {
             "both": sum(1 for a, b in zip(flagged, theirs, strict=True) if a and b),
