@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -85,9 +87,7 @@ class User(AbstractUser):
         if cached is None:
             codes: set[str] = set()
             privileged = False
-            for perms, is_privileged in Role.objects.filter(user_assignments__user=self).values_list(
-                "permissions", "privileged"
-            ):
+            for perms, is_privileged in _role_rows(self.pk):
                 codes.update(perms)
                 privileged = privileged or is_privileged
             cached = (frozenset(codes) if self.is_active else frozenset(), privileged)
@@ -118,6 +118,24 @@ class User(AbstractUser):
 
     def is_locked(self) -> bool:
         return self.locked_until is not None and self.locked_until > timezone.now()
+
+
+def _role_rows(user_id: int) -> list[tuple[list[str], bool]]:
+    """(permissions, privileged) of each role the user holds, by one prepared query.
+
+    Runs on every authenticated request; the ORM's query compilation cost more than the query.
+    """
+    qn = connection.ops.quote_name
+    role, link = Role._meta.db_table, UserRole._meta.db_table
+    sql = (
+        f"SELECT r.{qn('permissions')}, r.{qn('privileged')} FROM {qn(role)} r "  # noqa: S608
+        f"JOIN {qn(link)} l ON l.{qn('role_id')} = r.{qn('id')} WHERE l.{qn('user_id')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id])
+        rows = cursor.fetchall()
+    # SQLite returns JSON as text, PostgreSQL as Python values.
+    return [(json.loads(p) if isinstance(p, str) else list(p or ()), bool(v)) for p, v in rows]
 
 
 class UserRole(models.Model):
