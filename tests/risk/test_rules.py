@@ -265,3 +265,30 @@ def test_tokens_cannot_approve_or_activate(world: World, people: dict[str, Any])
     call(people["checker"], "POST", f"{BASE}/{number}/approve", {})
     assert_error_shape(call(machine, "POST", f"{BASE}/{number}/activate"), 403, "person_required")
     assert RuleSetVersion.objects.get(number=number).status == "approved"
+
+
+def test_approval_prepares_the_new_versions_state_so_activation_replays_only_the_tail(
+    world: World, people: dict[str, Any], django_capture_on_commit_callbacks: Any, caplog: Any
+) -> None:
+    from bastion.risk.models import FeatureSnapshot
+    from bastion.risk.scorer import PartitionOwner
+
+    client = gateway(world)
+    for n in range(6):
+        call(client, "POST", "/api/v1/risk/decisions", payment(n, account=f"6222060000{n:06d}"))
+    number = _draft(people["maker"], default_ruleset_text() + NEW_RULE)["number"]
+    call(people["maker"], "POST", f"{BASE}/{number}/submit")
+    with django_capture_on_commit_callbacks(execute=True):
+        call(people["checker"], "POST", f"{BASE}/{number}/approve", {"note": "ok"})
+    version = RuleSetVersion.objects.get(number=number)
+    prepared = FeatureSnapshot.objects.filter(ruleset=version)
+    assert prepared.count() == PartitionOwner().count  # every partition, before activation
+    assert sum(prepared.values_list("payments", flat=True)) == 6
+    call(client, "POST", "/api/v1/risk/decisions", payment(7, account="6222060000000099"))
+    with django_capture_on_commit_callbacks(execute=True):
+        call(people["checker"], "POST", f"{BASE}/{number}/activate")
+    owner = PartitionOwner()
+    with caplog.at_level("INFO", logger="bastion.risk.scorer"):
+        owner.load()
+    # Only the payment stored after the approval is replayed, not the whole history.
+    assert f"rule set v{number}, 1 payments replayed" in caplog.text

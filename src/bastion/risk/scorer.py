@@ -138,9 +138,13 @@ class PartitionOwner:
         self.engine: Engine | None = None
 
     # --- state --------------------------------------------------------------------------------
-    def load(self) -> None:
-        """(Re)build every owned partition: newest valid snapshot, then replay what was stored after."""
-        row = actions.do_ensure_active_ruleset()
+    def load(self, *, ruleset: Any = None) -> None:
+        """(Re)build every owned partition: newest valid snapshot, then replay what was stored after.
+
+        ``ruleset``: a version to build for instead of the active one (preparing an approved
+        version's snapshots before it is activated).
+        """
+        row = ruleset if ruleset is not None else actions.do_ensure_active_ruleset()
         revision = services.lists_revision()
         contents, expire_at = services.list_contents()
         self.reference_revision = services.reference_revision()
@@ -227,15 +231,16 @@ class PartitionOwner:
             self.engine.set_list(name, contents.get(name, ()))
         self.lists_revision = revision
 
-    def snapshot(self, *, force: bool = False) -> int:
-        """Snapshot partitions that are due (or every changed one with ``force``); returns how many."""
+    def snapshot(self, *, force: bool = False, every: bool = False) -> int:
+        """Snapshot partitions that are due (or every changed one with ``force``, or all of them with
+        ``every``); returns how many."""
         taken = 0
         now = time.monotonic()
         for p, part in self.parts.items():
             due = part.since_snapshot >= conf.snapshot_every() or (
                 part.since_snapshot and now - part.snapshot_at >= conf.snapshot_seconds()
             )
-            if not (due or (force and part.since_snapshot)):
+            if not (every or due or (force and part.since_snapshot)):
                 continue
             actions.do_store_snapshot(partition=p, partitions=self.count, ruleset_id=self.ruleset_id,
                                       last_payment_pk=part.mark, payments=part.total,
@@ -355,3 +360,20 @@ class PartitionOwner:
 def _conflict(payment_id: str) -> dict[str, Any]:
     return {"status": "conflict", "field": "id",
             "message": f"payment id {payment_id} was already used for a different payment"}  # fmt: skip
+
+
+def prepare_ruleset_state(*, ruleset_id: int) -> int:
+    """Replay history into an approved version's feature state and snapshot every partition.
+
+    Run after approval, so that activation finds a snapshot for the new version and its owners
+    replay only the payments stored since, instead of the whole history while payments wait.
+    Returns the number of partitions snapshotted (0 when the version is no longer approved).
+    """
+    from bastion.risk.models import RuleSetVersion
+
+    row = RuleSetVersion.objects.filter(pk=ruleset_id, status__in=("approved", "active")).first()
+    if row is None:
+        return 0
+    owner = PartitionOwner()
+    owner.load(ruleset=row)
+    return owner.snapshot(every=True)

@@ -16,6 +16,14 @@ def run_backtest_task(backtest_id: int) -> str:
     return do_run_backtest(backtest_id=backtest_id).status
 
 
+@db_task()
+def prepare_ruleset_state_task(ruleset_id: int) -> int:
+    """Snapshot an approved rule-set version's feature state, so activation replays only the tail."""
+    from bastion.risk.scorer import prepare_ruleset_state
+
+    return prepare_ruleset_state(ruleset_id=ruleset_id)
+
+
 @db_periodic_task(crontab(minute="*/5"))
 def compute_recent_indicators() -> int:
     """Every five minutes: recompute yesterday (late payments, the day's end) and today; returns warnings raised."""

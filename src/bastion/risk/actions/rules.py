@@ -208,7 +208,16 @@ def do_approve_ruleset(*, number: int, note: str = "", actor: Any) -> RuleSetVer
         record_event(
             action="risk.approve_ruleset", actor=actor, obj=version, after={**_state(version), "note": note}
         )
+        ruleset_id = version.pk
+        transaction.on_commit(lambda: _enqueue_preparation(ruleset_id))
     return version
+
+
+def _enqueue_preparation(ruleset_id: int) -> None:
+    """Build the approved version's feature state off the request path (docs/decisions/0513)."""
+    from bastion.risk.tasks import prepare_ruleset_state_task
+
+    prepare_ruleset_state_task(ruleset_id)
 
 
 def do_reject_ruleset(*, number: int, note: str, actor: Any) -> RuleSetVersion:
