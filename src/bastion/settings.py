@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "bastion.devices",
     "bastion.servicedesk",
     "bastion.risk",
+    "bastion.aml",
     "bastion.web",
     "bastion.demo",
 ]

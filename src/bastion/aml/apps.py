@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class AmlConfig(AppConfig):
+    """Anti-money-laundering: KYC, large-value and suspicious reports, typologies, cases, screening."""
+
+    name = "bastion.aml"
+    label = "aml"
+    verbose_name = "Anti-money-laundering"
