@@ -7,3 +7,6 @@ class AmlConfig(AppConfig):
     name = "bastion.aml"
     label = "aml"
     verbose_name = "Anti-money-laundering"
+
+    def ready(self) -> None:
+        from bastion.aml import permissions  # noqa: F401  (registrations)

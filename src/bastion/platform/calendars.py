@@ -391,3 +391,32 @@ class BranchClock:
 
     def next_working_time(self, at: dt.datetime) -> dt.datetime:
         return next_working_time(schedule=self.schedule, at=at, tz=self.tz)
+
+
+def is_working_day(*, schedule: CalendarSchedule, day: dt.date) -> bool:
+    """A date with working time: not a holiday, and a weekday with windows or a make-up day."""
+    return schedule.always_open or bool(schedule.windows_on(day))
+
+
+def add_working_days(*, schedule: CalendarSchedule, day: dt.date, days: int) -> dt.date:
+    """The ``days``-th working day after ``day`` (regulatory "within N working days" deadlines).
+
+    ``day`` itself never counts, working or not: a report due "within 5 working days" of a Friday
+    trade is due on the fifth working day after that Friday.
+    """
+    if days < 0:
+        raise CalendarError("the number of working days must not be negative")
+    if days and not schedule.always_open and not schedule.has_weekly_time and not any(
+        schedule.exceptions.values()
+    ):
+        raise CalendarError(f"calendar {schedule.code or '?'} has no working days")
+    current, counted, closed = day, 0, 0
+    while counted < days:
+        current += dt.timedelta(days=1)
+        if is_working_day(schedule=schedule, day=current):
+            counted, closed = counted + 1, 0
+        else:
+            closed += 1
+            if closed > MAX_CLOSED_DAYS:
+                raise CalendarError(f"calendar {schedule.code or '?'} has no working day after {current}")
+    return current
