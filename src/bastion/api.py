@@ -148,6 +148,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from bastion.aml.api import router as aml_router
     from bastion.audit.api import router as audit_router
     from bastion.devices.api import router as devices_router
     from bastion.identity.api import router as identity_router
@@ -165,6 +166,7 @@ def _register_routers() -> None:
     api.add_router("/knowledge", knowledge_router)
     api.add_router("/notifications", notify_router)
     api.add_router("/risk", risk_router)
+    api.add_router("/aml", aml_router)
 
 
 _register_routers()

@@ -406,8 +406,11 @@ def add_working_days(*, schedule: CalendarSchedule, day: dt.date, days: int) -> 
     """
     if days < 0:
         raise CalendarError("the number of working days must not be negative")
-    if days and not schedule.always_open and not schedule.has_weekly_time and not any(
-        schedule.exceptions.values()
+    if (
+        days
+        and not schedule.always_open
+        and not schedule.has_weekly_time
+        and not any(schedule.exceptions.values())
     ):
         raise CalendarError(f"calendar {schedule.code or '?'} has no working days")
     current, counted, closed = day, 0, 0

@@ -36,4 +36,23 @@ def mask_name(value: str) -> str:
     return v[:1] + "*" * (len(v) - 1) if len(v) > 1 else v
 
 
-MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "account": mask_account, "name": mask_name}
+def mask_address(value: str) -> str:
+    """Address: keep the first six characters (province and city), hide the rest."""
+    v = value.strip()
+    return v[:6] + "*" * min(8, max(0, len(v) - 6))
+
+
+def mask_date(value: str) -> str:
+    """Date of birth: keep the year (``1990-**-**``)."""
+    v = value.strip()
+    return v[:4] + "-**-**" if len(v) >= 4 else "*" * len(v)
+
+
+MASKERS = {
+    "id_number": mask_id_number,
+    "phone": mask_phone,
+    "account": mask_account,
+    "name": mask_name,
+    "address": mask_address,
+    "date": mask_date,
+}
