@@ -127,3 +127,56 @@ class EvidenceKind(models.TextChoices):
     ACCOUNT = "account", _("Account")
     CUSTOMER = "customer", _("Customer")
     DOCUMENT = "document", _("Document or note")
+
+
+class WatchListKind(models.TextChoices):
+    """What a watch list holds; terrorist lists escalate a hit at once."""
+
+    SANCTIONS = "sanctions", _("Sanctions")
+    TERRORIST = "terrorist", _("Terrorist and terrorist-financing")
+    PEP = "pep", _("Politically exposed persons")
+    INTERNAL = "internal", _("Internal watch list")
+    FRAUD = "fraud", _("Shared fraud information")
+
+
+class WatchEntryType(models.TextChoices):
+    """A listed person or organisation."""
+
+    PERSON = "person", _("Person")
+    ORGANISATION = "organisation", _("Organisation")
+
+
+class ScreeningTrigger(models.TextChoices):
+    """Why a name was screened."""
+
+    ONBOARDING = "onboarding", _("Onboarding")
+    LIST_UPDATE = "list_update", _("List update")
+    PAYMENT = "payment", _("Payment")
+    MANUAL = "manual", _("Manual check")
+
+
+class HitStatus(models.TextChoices):
+    """A screening hit is confirmed as a true match or dismissed as a false positive, with reasons."""
+
+    OPEN = "open", pgettext_lazy("hit", "Open")
+    CONFIRMED = "confirmed", _("True match")
+    DISMISSED = "dismissed", _("False positive")
+
+    @classmethod
+    def colour(cls, value: str) -> str:
+        return {"open": "orange", "confirmed": "red", "dismissed": "grey"}.get(value, "grey")
+
+
+class ModelStatus(models.TextChoices):
+    """Life of a fraud-model version: trained, approved by a second person, deployed, retired."""
+
+    TRAINED = "trained", _("Trained")
+    APPROVED = "approved", pgettext_lazy("model", "Approved")
+    ACTIVE = "active", pgettext_lazy("model", "In use")
+    RETIRED = "retired", pgettext_lazy("model", "Retired")
+
+    @classmethod
+    def colour(cls, value: str) -> str:
+        return {"trained": "grey", "approved": "blue", "active": "green", "retired": "black"}.get(
+            value, "grey"
+        )

@@ -1,8 +1,10 @@
 """Models of the AML app, one module per aggregate."""
 
 from bastion.aml.models.cases import Alert, Case, CaseEvidence, CaseNote
+from bastion.aml.models.fraud import FraudModelVersion
 from bastion.aml.models.kyc import BeneficialOwner, Customer, CustomerDocument
 from bastion.aml.models.reports import ExchangeRate, LargeValueItem, LargeValueReport, SuspiciousReport
+from bastion.aml.models.screening import ScreeningHit, WatchList, WatchListEntry
 
 __all__ = [
     "Alert",
@@ -13,7 +15,11 @@ __all__ = [
     "Customer",
     "CustomerDocument",
     "ExchangeRate",
+    "FraudModelVersion",
     "LargeValueItem",
     "LargeValueReport",
+    "ScreeningHit",
     "SuspiciousReport",
+    "WatchList",
+    "WatchListEntry",
 ]
