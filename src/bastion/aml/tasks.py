@@ -1,0 +1,49 @@
+"""Queued and scheduled work of the AML app: alert sweeps, daily large-value reports, reminders."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, lock_task
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_rule_alerts() -> int:
+    """Every minute: alerts for the AML rules fired since the last sweep; returns decisions read."""
+    from bastion.aml.actions.pipeline import do_sweep_rule_alerts
+
+    read = 0
+    with lock_task("aml-rule-alerts"):
+        while True:
+            batch = do_sweep_rule_alerts()
+            read += batch
+            if not batch:
+                return read
+
+
+@db_periodic_task(crontab(hour="1", minute="30"))
+def draft_large_value_reports() -> int:
+    """Every night: draft yesterday's large-value reports, and bring the day before up to date."""
+    from django.utils import timezone
+
+    from bastion.aml.actions.reports import do_generate_large_value_reports
+    from bastion.aml.services.calendar import regulatory_calendar
+
+    today = regulatory_calendar().local_day(timezone.now())
+    created = 0
+    for back in (2, 1):
+        result = do_generate_large_value_reports(day=today - dt.timedelta(days=back), actor=None)
+        created += len(result.created)
+    return created
+
+
+@db_periodic_task(crontab(hour="8", minute="10"))
+def remind_aml_deadlines() -> dict[str, int]:
+    """Every morning: tell AML officers what falls due."""
+    from django.utils import timezone
+
+    from bastion.aml.actions.reminders import do_remind_aml_deadlines
+    from bastion.aml.services.calendar import regulatory_calendar
+
+    return do_remind_aml_deadlines(today=regulatory_calendar().local_day(timezone.now()))
