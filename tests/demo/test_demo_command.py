@@ -25,7 +25,7 @@ def test_demo_loads_everything_once_and_prints_login(db, tmp_path):
     assert "http://127.0.0.1:8000/" in printed
     assert Branch.objects.count() == 8
     assert len({b.city for b in Branch.objects.all()}) >= 5
-    assert User.objects.count() == 18
+    assert User.objects.count() == 19
     # Every role of R1.2 is held by somebody.
     held = set(Role.objects.filter(user_assignments__isnull=False).values_list("code", flat=True))
     assert held == set(Role.objects.values_list("code", flat=True))

@@ -41,6 +41,7 @@ STAFF = [
     StaffSeed("risk", "郑浩", ("risk_analyst",), "bj-hq", institution_wide=True),
     StaffSeed("risk2", "冯静", ("risk_analyst",), "bj-hq", institution_wide=True),
     StaffSeed("aml", "何雪", ("aml_officer",), "bj-hq", institution_wide=True),
+    StaffSeed("aml2", "唐俊", ("aml_officer",), "bj-hq", institution_wide=True),
     StaffSeed("cs_agent", "林晓", ("customer_service_agent",), "bj-hq", institution_wide=True),
     StaffSeed("emergency", "高明", ("emergency_leader",), "bj-hq", institution_wide=True),
     StaffSeed("manager_sh", "徐丹", ("branch_manager",), "sh-pudong"),
