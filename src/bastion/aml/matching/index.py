@@ -39,6 +39,8 @@ from .scoring import (
 DEFAULT_THRESHOLD = 85.0
 # A fuzzy key filed under more forms than this is skipped at query time, like a stop word.
 MAX_FUZZY_POSTINGS = 2000
+# Fuzzy candidates scored per query variant, those sharing the most keys first.
+MAX_FUZZY_CANDIDATES = 150
 MERGE_FRACTION = 0.05
 MIN_MERGE_OVERLAY = 50_000
 
@@ -75,14 +77,30 @@ class _Form:
     alternatives: list[int] = field(default_factory=list)
 
 
-@dataclass(slots=True)
-class _Best:
+@dataclass(frozen=True, slots=True)
+class _Screening:
+    threshold: float
+    date_of_birth: str | None
+    nationality: str | None
+    lists: frozenset[str] | None
+
+    @property
+    def secondary(self) -> bool:
+        return bool(self.date_of_birth or self.nationality)
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """Score of one list record against the query, before secondary adjustments."""
+
     score: float
-    name_score: float
-    record: _Record
-    comparison: Comparison
     methods: tuple[MatchMethod, ...]
-    adjustments: tuple[str, ...]
+    method: MatchMethod
+    comparison: Comparison
+
+
+# (total score, record, outcome, adjustment notes) of the best name of one entry.
+_Best = tuple[float, _Record, _Outcome, tuple[str, ...]]
 
 
 class ScreeningIndex:
@@ -213,18 +231,34 @@ class ScreeningIndex:
 
     # -- screening --------------------------------------------------------------------------
 
-    def _candidates(self, query: PreparedQuery) -> set[int]:
+    def _candidates(self, query: PreparedQuery) -> list[int]:
+        """Forms sharing an exact key, plus the forms sharing most fuzzy keys (at most
+        ``MAX_FUZZY_CANDIDATES``): a form one edit away shares several deletion keys, a form
+        sharing every word phonetically shares every pair key, an accidental neighbour one."""
         exact, fuzzy = query_keys(query)
         hashes = np.fromiter((hash(k) for k in exact + fuzzy), dtype=np.int64, count=len(exact) + len(fuzzy))
         lows = np.searchsorted(self._keys, hashes, side="left").tolist()
         highs = np.searchsorted(self._keys, hashes, side="right").tolist()
-        found: set[int] = set()
+        chosen: set[int] = set()
+        slices: list[npt.NDArray[np.int32]] = []
         for number, (low, high) in enumerate(zip(lows, highs, strict=True)):
-            if high > low and (number < len(exact) or high - low <= MAX_FUZZY_POSTINGS):
-                found.update(self._postings[low:high].tolist())
+            if high <= low:
+                continue
+            if number < len(exact):
+                chosen.update(self._postings[low:high].tolist())
+            elif high - low <= MAX_FUZZY_POSTINGS:
+                slices.append(self._postings[low:high])
         for value in hashes.tolist():
-            found.update(self._overlay.get(value, ()))
-        return found
+            extra = self._overlay.get(value)
+            if extra:
+                slices.append(np.asarray(extra, dtype=np.int32))
+        if slices:
+            forms, counts = np.unique(np.concatenate(slices), return_counts=True)
+            if len(forms) > MAX_FUZZY_CANDIDATES:
+                top = np.argsort(-counts, kind="stable")[:MAX_FUZZY_CANDIDATES]
+                forms = forms[top]
+            chosen.update(forms.tolist())
+        return sorted(chosen)
 
     def screen(
         self,
@@ -246,70 +280,90 @@ class ScreeningIndex:
         """
         kinds = (entry_type,) if entry_type is not None else (EntryType.PERSON, EntryType.ORGANISATION)
         best: dict[int, _Best] = {}
+        screening = _Screening(
+            threshold, date_of_birth, nationality, None if lists is None else frozenset(lists)
+        )
         for kind in kinds:
             for variant in name_variants(name, kind):
-                self._screen_variant(variant, best, threshold, date_of_birth, nationality, lists)
-        hits = [self._hit(position, found, name) for position, found in best.items()]
-        hits.sort(key=lambda h: (-h.score, h.list_name, h.entry_id))
-        return hits if limit is None else hits[:limit]
+                self._screen_variant(variant, best, screening)
+        ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))
+        if limit is not None:
+            ranked = ranked[:limit]
+        return [self._hit(position, found, name) for position, found in ranked]
 
-    def _screen_variant(
-        self,
-        variant: Variant,
-        best: dict[int, _Best],
-        threshold: float,
-        date_of_birth: str | None,
-        nationality: str | None,
-        lists: Collection[str] | None,
-    ) -> None:
+    def _screen_variant(self, variant: Variant, best: dict[int, _Best], screening: _Screening) -> None:
         query = PreparedQuery.of(variant.form)
         for form_id in self._candidates(query):
             stored = self._forms[form_id]
             comparison = compare(query, stored.form)
-            if comparison is None or comparison.score + MAX_BOOST < threshold:
+            if comparison is None or comparison.score + MAX_BOOST < screening.threshold:
                 continue
             for records, alternative in ((stored.records, False), (stored.alternatives, True)):
-                for record_id in records:
-                    record = self._records[record_id]
-                    entry = self._entries[record.entry]
-                    if entry is None or (lists is not None and entry.list_name not in lists):
-                        continue
-                    score, methods = _record_score(
-                        comparison, variant, record, alternative=alternative or variant.alternative
-                    )
-                    adjustments = secondary_adjustments(entry, date_of_birth, nationality)
-                    total = max(0.0, min(100.0, score + sum(delta for delta, _ in adjustments)))
-                    current = best.get(record.entry)
-                    if total >= threshold and (current is None or total > current.score):
-                        notes = tuple(note for _, note in adjustments)
-                        best[record.entry] = _Best(total, score, record, comparison, methods, notes)
+                if records:
+                    self._collect(records, comparison, variant, alternative, best, screening)
+
+    def _collect(
+        self,
+        records: list[int],
+        comparison: Comparison,
+        variant: Variant,
+        alternative: bool,
+        best: dict[int, _Best],
+        screening: _Screening,
+    ) -> None:
+        """Score the records of one matching form; this loop runs once per hit, so it is lean."""
+        # The record score depends only on these facts, not on the record itself.
+        outcomes: dict[tuple[bool, bool], _Outcome] = {}
+        entries, all_records, threshold = self._entries, self._records, screening.threshold
+        query_han, lists, secondary = variant.form.han, screening.lists, screening.secondary
+        for record_id in records:
+            record = all_records[record_id]
+            entry = entries[record.entry]
+            if entry is None or (lists is not None and entry.list_name not in lists):
+                continue
+            facts = (record.han == query_han, record.traditional)
+            outcome = outcomes.get(facts)
+            if outcome is None:
+                outcome = _record_score(
+                    comparison, variant, record, alternative=alternative or variant.alternative
+                )
+                outcomes[facts] = outcome
+            total, notes = outcome.score, ()
+            if secondary:
+                adjustments = secondary_adjustments(entry, screening.date_of_birth, screening.nationality)
+                total = max(0.0, min(100.0, total + sum(delta for delta, _ in adjustments)))
+                notes = tuple(note for _, note in adjustments)
+            if total >= threshold:
+                current = best.get(record.entry)
+                if current is None or total > current[0]:
+                    best[record.entry] = (total, record, outcome, notes)
 
     def _hit(self, position: int, found: _Best, query: str) -> Hit:
         entry = self._entries[position]
-        assert entry is not None
-        method = max(found.methods, key=_METHOD_RANK.__getitem__)
+        assert entry is not None  # only live entries are collected
+        score, record, outcome, notes = found
         return Hit(
-            entry_id=entry.entry_id,
-            list_name=entry.list_name,
-            entry_type=entry.entry_type,
-            score=round(found.score, 1),
-            matched_name=found.record.name,
-            matched_alias=found.record.alias,
-            method=method,
-            methods=found.methods,
-            query=query,
-            query_form=found.comparison.query_form,
-            entry_form=found.comparison.entry_form,
-            name_score=round(found.name_score, 1),
-            adjustments=found.adjustments,
-            program=entry.program,
-            category=entry.category,
+            entry.entry_id,
+            entry.list_name,
+            entry.entry_type,
+            round(score, 1),
+            record.name,
+            record.alias,
+            outcome.method,
+            outcome.methods,
+            query,
+            outcome.comparison.query_form,
+            outcome.comparison.entry_form,
+            outcome.score,
+            notes,
+            entry.program,
+            entry.category,
         )
 
 
 def _record_score(
     comparison: Comparison, variant: Variant, record: _Record, *, alternative: bool
-) -> tuple[float, tuple[MatchMethod, ...]]:
+) -> _Outcome:
     """Per-record refinement: same characters or a homophone, readings, traditional script."""
     query = variant.form
     score = comparison.score
@@ -329,4 +383,5 @@ def _record_score(
         methods.insert(0, MatchMethod.TRADITIONAL_SIMPLIFIED)
         if methods[1:] == [MatchMethod.EXACT]:
             methods = [MatchMethod.TRADITIONAL_SIMPLIFIED]
-    return score, tuple(methods)
+    method = max(methods, key=_METHOD_RANK.__getitem__)
+    return _Outcome(round(score, 1), tuple(methods), method, comparison)

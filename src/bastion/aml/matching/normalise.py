@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .chinese import char_reading, is_han, segment_pinyin, surname_length, surname_readings, to_simplified
 from .model import EntryType
@@ -246,6 +247,7 @@ _PHONETIC_DIGRAPHS = (
 _PHONETIC_LETTERS = str.maketrans({"q": "k", "z": "s", "v": "w", "c": "k"})
 
 
+@lru_cache(maxsize=262144)
 def phonetic_key(word: str) -> str:
     """A consonant skeleton used for spelling variants of Latin names (Bastion's own rule).
 

@@ -148,22 +148,34 @@ def _syllable_score(query: PreparedQuery, entry: tuple[str, ...]) -> tuple[float
     return best, best_moved
 
 
+def _orders(size: int) -> list[tuple[tuple[int, ...], bool]]:
+    """Word orders tried for equal word counts (all for up to three words, else rotations),
+    each with whether it differs from the given order."""
+    if size <= 3:
+        orders = list(permutations(range(size)))
+    else:
+        orders = [tuple((i + shift) % size for i in range(size)) for shift in range(size)]
+    return [(order, order != tuple(range(size))) for order in orders]
+
+
+_ORDERS = {size: _orders(size) for size in range(1, 9)}
+
+
 def _group_score(query: PreparedQuery, entry: tuple[str, ...]) -> tuple[float, bool, bool]:
     """Best group alignment: (score, transposed, phonetic key used)."""
     mine = query.form.groups
-    if len(mine) == len(entry):
-        orders = (
-            permutations(range(len(mine)))
-            if len(mine) <= 3
-            else (tuple((i + s) % len(mine) for i in range(len(mine))) for s in range(len(mine)))
-        )
+    if len(mine) == len(entry) and len(mine) in _ORDERS:
+        # Similarity matrix once, then every order is a sum of lookups.
+        matrix = [[query.similarity(word, theirs) for theirs in entry] for word in mine]
         best: tuple[float, bool, bool] = (0.0, False, False)
-        for order in orders:
-            sims = [query.similarity(mine[i], theirs) for i, theirs in zip(order, entry, strict=True)]
-            moved = list(order) != sorted(order)
-            score = sum(s for s, _ in sims) / len(sims) - (TRANSPOSITION_PENALTY if moved else 0.0)
+        for order, moved in _ORDERS[len(mine)]:
+            total = 0.0
+            for position, word in enumerate(order):
+                total += matrix[word][position][0]
+            score = total / len(mine) - (TRANSPOSITION_PENALTY if moved else 0.0)
             if score > best[0]:
-                best = (score, moved, any(p for _, p in sims))
+                lifted = any(matrix[word][position][1] for position, word in enumerate(order))
+                best = (score, moved, lifted)
         return best
     if min(len(mine), len(entry)) < 2:
         return 0.0, False, False
