@@ -29,6 +29,11 @@ from pypinyin import Style, lazy_pinyin
 
 from bastion.aml.matching import EntryType, ListEntry, ScreeningIndex
 
+
+def words(text: str) -> list[str]:
+    return text.split()
+
+
 # Surnames with rough relative frequencies (per mille of the population, rounded).
 SURNAMES = (
     "王72 李71 张68 刘54 陈46 杨32 黄24 赵23 吴21 周21 徐17 孙15 马15 朱14 胡13 郭12 何12 高11 林11 罗10 "
@@ -46,35 +51,50 @@ GIVEN = (
     "永2 光2 金2 玉2 立2 德2 庆2 忠2 福2 生2 宏2 振2 安2 天2 家2 振2 龙2 凤2 翠2 彬2 泽2 航2 "
     "一1 乐1 长1 重1 朝1 行1 少1 中1 正1 世1 仁1 义1 礼1 智1 信1 良1 善1 美1 真1 雨1 冰1 月1"
 )
-LATIN_FIRST = (
+LATIN_FIRST = words(
     "Mohammed Muhammad Mohamed Ahmed Ahmad Ali Omar Umar Hassan Hussein Ibrahim Yusuf Youssef Abdul "
     "Abdullah Khalid Mustafa Osama Usama Aleksandr Alexander Sergei Sergey Dmitri Dmitry Vladimir "
     "Ivan Nikolai Mikhail Andrei Yuri John Jon Michael Mikhail Robert David James Maria Mariya Anna "
     "Elena Olga Fatima Aisha Ayesha Khadija Jose Juan Carlos Luis Miguel Pedro Ana Sofia Kim Park Lee "
     "Nguyen Tran Jean Pierre Hans Peter Paul Thomas Daniel Samuel Joseph Yosef Ismail Tariq Bilal"
-).split()
-LATIN_LAST = (
+)
+LATIN_LAST = words(
     "Hassan Hasan Khan Rahman Rehman Haqqani Al-Rashid Al-Zawahiri Mansour Mansur Saleh Salih Nasser "
     "Nasir Qureshi Kuraishi Petrov Petroff Ivanov Ivanoff Smirnov Kuznetsov Popov Sokolov Volkov "
     "Lebedev Kozlov Novikov Morozov Smith Smyth Johnson Williams Brown Jones Miller Davis Garcia "
     "Rodriguez Martinez Hernandez Lopez Gonzalez Gonzales Perez Sanchez Ramirez Torres Flores Kim "
     "Park Choi Nguyen Tran Le Pham Dubois Martin Bernard Muller Mueller Schmidt Schneider Fischer "
     "Weber Meyer Wagner Becker Hoffmann Schulz Koch Yilmaz Kaya Demir Sahin Celik Ozturk Aydin"
-).split()
-ORG_WORDS = (
+)
+ORG_WORDS = words(
     "Golden Dragon Phoenix Eastern Pacific Silk Road Jade Star Ocean Harvest Summit Unity Crescent "
     "Northern Southern Global Royal Prime Delta Orient Sunrise Evergreen Atlas Falcon Eagle Lotus "
     "Horizon Pioneer Crown Liberty Emerald Silver Iron Steel Blue Red Great Wall Bright Future"
-).split()
-ORG_TRADES = (
+)
+ORG_TRADES = words(
     "Trading Shipping Logistics Import Export Holdings Investment Industrial Petroleum Chemical "
     "Electronics Mining Finance Technology Marine Energy Textile Construction Pharmaceutical"
-).split()
+)
 ORG_FORMS = ("Co., Ltd.", "Company Limited", "Ltd", "LLC", "Inc.", "Corporation", "S.A.", "GmbH", "PLC", "")
-CN_ORG_PREFIX = "北京 上海 广州 深圳 天津 重庆 香港 厦门 大连 青岛 宁波 杭州".split()
-CN_ORG_BRAND = "金龙 华夏 东方 长城 宏达 鑫源 恒通 远航 海丰 瑞祥 永盛 天成 嘉禾 龙腾 昌隆 盛世 中信 联合".split()
-CN_ORG_TRADE = "贸易 实业 物流 船务 投资 科技 能源 化工 矿业 国际 进出口 电子".split()
-CN_ORG_FORM = "有限公司 有限责任公司 股份有限公司 集团有限公司".split()
+# Synthetic surname and brand parts: real lists hold thousands of distinct surnames and firm
+# names, far more than the short real-name pools above.
+SURNAME_PARTS = (
+    (words("Kar Bel Vol Mor Nov Kuz Pet Sok Lebed Orl Zhuk Gor Baran Kisel Medved Tikhon Zait Grom Krasn Bog"),
+     words("ov ev in enko sky ovich yuk chenko ski ak")),
+    (words("Ash Brad Whit Hart Fair Stan Win Thorn Black Green Hol Craw Ald Pen Wood Marsh"),
+     words("ley ford field well ton wood worth by more ham")),
+    (["Al-"], words("Rashid Zahrani Qahtani Harbi Otaibi Shammari Dosari Ghamdi Mutairi Anazi Subaie Shehri Juhani "
+     "Balushi Maliki Hashimi Tamimi Kuwari Nuaimi Marri Sayed Amri Kaabi Mazrouei")),
+)  # fmt: skip
+BRAND_SYLLABLES = words(
+    "nor vex tra lin co zen tek sol mar vis quan dor ax ion ver ka ro li ta mex sun hua pa tron ex"
+)
+CN_ORG_PREFIX = words("北京 上海 广州 深圳 天津 重庆 香港 厦门 大连 青岛 宁波 杭州")
+CN_ORG_BRAND = words(
+    "金龙 华夏 东方 长城 宏达 鑫源 恒通 远航 海丰 瑞祥 永盛 天成 嘉禾 龙腾 昌隆 盛世 中信 联合"
+)
+CN_ORG_TRADE = words("贸易 实业 物流 船务 投资 科技 能源 化工 矿业 国际 进出口 电子")
+CN_ORG_FORM = words("有限公司 有限责任公司 股份有限公司 集团有限公司")
 
 
 def weighted(spec: str) -> tuple[list[str], list[int]]:
@@ -111,14 +131,23 @@ class Names:
         parts = [self.rng.choice(LATIN_FIRST)]
         if self.rng.random() < 0.3:
             parts.append(self.rng.choice(LATIN_FIRST))
-        parts.append(self.rng.choice(LATIN_LAST))
+        if self.rng.random() < 0.4:
+            parts.append(self.rng.choice(LATIN_LAST))
+        else:
+            heads, tails = self.rng.choice(SURNAME_PARTS)
+            parts.append(self.rng.choice(heads) + self.rng.choice(tails))
         return " ".join(parts)
+
+    def brand(self) -> str:
+        return "".join(self.rng.choices(BRAND_SYLLABLES, k=self.rng.choice((2, 3)))).capitalize()
 
     def org_name(self) -> str:
         if self.rng.random() < 0.4:
             return (self.rng.choice(CN_ORG_PREFIX) + self.rng.choice(CN_ORG_BRAND) + self.rng.choice(CN_ORG_TRADE)
                     + self.rng.choice(CN_ORG_FORM))  # fmt: skip
-        words = self.rng.sample(ORG_WORDS, self.rng.choice((1, 2, 2, 3)))
+        words = self.rng.sample(ORG_WORDS, self.rng.choice((1, 2)))
+        if self.rng.random() < 0.6:
+            words = [self.brand(), *words[:1]]
         return " ".join([*words, self.rng.choice(ORG_TRADES), self.rng.choice(ORG_FORMS)]).strip()
 
     def typo(self, text: str) -> str:
@@ -146,7 +175,7 @@ class Names:
         """Another rendering of a listed name."""
         name = entry.primary_name
         if entry.entry_type is EntryType.PERSON and any("\u4e00" <= c <= "\u9fff" for c in name):
-            han = opencc.OpenCC("t2s").convert(name) if False else name
+            han = name  # pypinyin reads traditional characters too
             choice = self.rng.randrange(6)
             renders: list[Callable[[], str]] = [
                 lambda: self.pinyin(han),

@@ -42,7 +42,17 @@ def index() -> ScreeningIndex:
 
 @pytest.mark.parametrize(
     "query",
-    ["张伟", "Zhang Wei", "ZHANG Wei", "Wei Zhang", "zhāng wěi", "zhang1 wei3", "zhangwei", "張偉", "ZHANG, Wei"],
+    [
+        "张伟",
+        "Zhang Wei",
+        "ZHANG Wei",
+        "Wei Zhang",
+        "zhāng wěi",
+        "zhang1 wei3",
+        "zhangwei",
+        "張偉",
+        "ZHANG, Wei",
+    ],
 )
 def test_han_entry_matches_every_rendering(index: ScreeningIndex, query: str) -> None:
     hits = index.screen(query, entry_type=PERSON)
@@ -76,7 +86,9 @@ def test_methods_name_the_transformation(index: ScreeningIndex) -> None:
 
 def test_explanations_in_both_languages(index: ScreeningIndex) -> None:
     hit = index.screen("Wei Zhang")[0]
-    assert "'张伟'" in hit.explanation and "wei zhang" in hit.explanation and "transposition" in hit.explanation
+    assert (
+        "'张伟'" in hit.explanation and "wei zhang" in hit.explanation and "transposition" in hit.explanation
+    )
     assert "name order swapped" in hit.explanation
     assert "「张伟」" in hit.explanation_zh and "姓名顺序调换" in hit.explanation_zh
     assert f"{hit.score:g}" in hit.explanation
@@ -98,7 +110,9 @@ def test_polyphonic_surnames_use_the_surname_reading(index: ScreeningIndex) -> N
     assert naive[0].score < shan[0].score
 
 
-@pytest.mark.parametrize(("han", "pinyin"), [("曾伟", "Zeng Wei"), ("解明", "Xie Ming"), ("区华", "Ou Hua"), ("仇刚", "Qiu Gang")])
+@pytest.mark.parametrize(
+    ("han", "pinyin"), [("曾伟", "Zeng Wei"), ("解明", "Xie Ming"), ("区华", "Ou Hua"), ("仇刚", "Qiu Gang")]
+)
 def test_more_polyphonic_surnames(han: str, pinyin: str) -> None:
     index = ScreeningIndex.build([person("x", han)])
     assert ids(index.screen(pinyin)) == ["x"]
@@ -130,7 +144,11 @@ def test_aliases_match_and_say_so(index: ScreeningIndex) -> None:
 
 
 def test_organisation_legal_forms(index: ScreeningIndex) -> None:
-    for query in ("Golden Dragon Trading Company Limited", "GOLDEN DRAGON TRADING CO LTD", "Golden Dragon Trading"):
+    for query in (
+        "Golden Dragon Trading Company Limited",
+        "GOLDEN DRAGON TRADING CO LTD",
+        "Golden Dragon Trading",
+    ):
         hits = index.screen(query, entry_type=ORG)
         assert ids(hits) == ["dragon"], query
     assert index.screen("Golden Dragon Trading Company Limited")[0].method is MatchMethod.EXACT
@@ -207,7 +225,9 @@ def test_incremental_add_remove_and_replace() -> None:
 
 def test_many_incremental_adds_fold_into_the_arrays() -> None:
     index = ScreeningIndex.build([])
-    for number, name in enumerate(("Alice Walker", "Boris Kowalski", "Chen Jing", "Dmitri Orlov", "Emma Stone")):
+    for number, name in enumerate(
+        ("Alice Walker", "Boris Kowalski", "Chen Jing", "Dmitri Orlov", "Emma Stone")
+    ):
         index.add([person(f"p{number}", name)])
     assert index.stats()["overlay_keys"] > 0
     index.compact()

@@ -96,7 +96,7 @@ def test_bastion_xml_fixture_and_autodetection() -> None:
     ]
     assert entries[0].aliases == ("Shan Wei",) and entries[0].program == "fraud-blocklist"
     assert parse_xml(data) == entries
-    assert [e.entry_id for e in parse_xml((FIXTURES / "un_consolidated_sample.xml").read_bytes())][0] == "9100001"
+    assert parse_xml((FIXTURES / "un_consolidated_sample.xml").read_bytes())[0].entry_id == "9100001"
     index = ScreeningIndex.build(entries)
     assert [h.entry_id for h in index.screen("单伟")] == ["B-1"]
 
@@ -104,17 +104,42 @@ def test_bastion_xml_fixture_and_autodetection() -> None:
 @pytest.mark.parametrize(
     ("text", "line", "column", "fragment"),
     [
-        ('<watchlist name="x">\n<entry type="person"><name>A B</name></entry>\n</watchlist>', 2, "id", "without id"),
-        ('<watchlist name="x">\n\n<entry id="1" type="person"></entry></watchlist>', 3, "name", "has no <name>"),
-        ('<watchlist name="x"><entry id="1" type="alien"><name>A</name></entry></watchlist>', 1, "type", "alien"),
-        ('<watchlist>\n<entry id="1" type="person"><name>A</name></entry></watchlist>', 1, "name", "name attribute"),
+        (
+            '<watchlist name="x">\n<entry type="person"><name>A B</name></entry>\n</watchlist>',
+            2,
+            "id",
+            "without id",
+        ),
+        (
+            '<watchlist name="x">\n\n<entry id="1" type="person"></entry></watchlist>',
+            3,
+            "name",
+            "has no <name>",
+        ),
+        (
+            '<watchlist name="x"><entry id="1" type="alien"><name>A</name></entry></watchlist>',
+            1,
+            "type",
+            "alien",
+        ),
+        (
+            '<watchlist>\n<entry id="1" type="person"><name>A</name></entry></watchlist>',
+            1,
+            "name",
+            "name attribute",
+        ),
         (
             '<watchlist name="x">\n<entry id="1" type="person">\n<name>A</name><dob>1970/01/01</dob></entry></watchlist>',
             2,
             "dob",
             "is not YYYY",
         ),
-        ('<watchlist name="x">\n<entry id="1" type="person">\n<name>A</name>\n</watchlist>', 4, None, "malformed XML"),
+        (
+            '<watchlist name="x">\n<entry id="1" type="person">\n<name>A</name>\n</watchlist>',
+            4,
+            None,
+            "malformed XML",
+        ),
         ("<catalogue/>", 1, None, "unknown root element <catalogue>"),
     ],
 )
