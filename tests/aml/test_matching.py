@@ -173,6 +173,8 @@ def test_fuzzy_typos() -> None:
     fuzzy = index.screen("Zhang Xiaomng")
     assert ids(fuzzy) == ["x"] and fuzzy[0].method is MatchMethod.FUZZY
     assert ids(index.screen("Usama bin Ladin")) == ["y"]
+    dropped = ScreeningIndex.build([person("z", "Usama Muhammed Awad bin Laden")]).screen("Osama bin Laden")
+    assert ids(dropped) == ["z"] and dropped[0].method is MatchMethod.FUZZY
     assert ids(index.screen("Zhang Xiaomin")) == []  # a different syllable, not a typo
 
 
