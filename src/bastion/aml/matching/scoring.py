@@ -1,0 +1,226 @@
+# mypy: disallow-untyped-defs
+"""Compare a prepared query with one normalised list name and say how they match.
+
+Score scale (0-100) and the reasoning behind each step:
+
+* equal compact forms: 100 (same script) or ``CROSS_SCRIPT_SCORE`` when one side is Han and the
+  other Latin pinyin - a romanisation cannot say which characters were meant;
+* the same name in another order (family name first or last, "ZHANG, Wei"): minus
+  ``TRANSPOSITION_PENALTY``;
+* otherwise a fuzzy score: the mean similarity of aligned groups (rapidfuzz's normalised Indel
+  ratio), lifted to ``PHONETIC_FLOOR`` when two Latin words share a phonetic key. When a Han
+  name is involved and both sides are pinyin syllables, syllables are compared one by one and a
+  different syllable counts only half its letter similarity: "Zhang Wen" is another person than
+  张伟, not a typo of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import permutations
+
+from rapidfuzz.distance import Indel
+
+from .model import MatchMethod
+from .normalise import NameForm, phonetic_key
+
+CROSS_SCRIPT_SCORE = 96.0
+HOMOPHONE_SCORE = 90.0
+TRANSPOSITION_PENALTY = 3.0
+ALTERNATIVE_READING_PENALTY = 4.0
+PHONETIC_FLOOR = 90.0
+EXTRA_GROUP_PENALTY = 5.0
+DIFFERENT_SYLLABLE_WEIGHT = 0.5
+LEGAL_FORM_PENALTY = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Outcome of comparing a query form with a list form, before per-record checks.
+
+    ``pending_han`` means both sides are Han and their pinyin agrees: whether the characters
+    agree too (exact) or not (homophone) is decided per list record.
+    """
+
+    score: float
+    methods: tuple[MatchMethod, ...]
+    query_form: str
+    entry_form: str
+    pending_han: bool = False
+
+
+@dataclass(slots=True)
+class PreparedQuery:
+    """A query form with what every comparison needs precomputed once."""
+
+    form: NameForm
+    rotations: tuple[tuple[str, bool], ...]
+    sorted_groups: tuple[str, ...]
+    sorted_syllables: tuple[str, ...] | None
+    phonetic: tuple[str, ...]
+    _similarity: dict[tuple[str, str], tuple[float, bool]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, form: NameForm) -> PreparedQuery:
+        """Precompute rotations (family name first or last) and sorted keys of a query form."""
+        rotations: dict[str, bool] = {form.compact: False}
+        for parts in (form.groups, form.syllables or ()):
+            for shift in range(1, min(len(parts), 5)):
+                rotations.setdefault("".join(parts[shift:] + parts[:shift]), True)
+        syllables = tuple(sorted(form.syllables)) if form.syllables is not None else None
+        return cls(
+            form=form,
+            rotations=tuple(rotations.items()),
+            sorted_groups=tuple(sorted(form.groups)),
+            sorted_syllables=syllables,
+            phonetic=tuple(phonetic_key(g) for g in form.groups),
+        )
+
+    def similarity(self, mine: str, theirs: str) -> tuple[float, bool]:
+        """Similarity of two Latin groups (0-100) and whether the phonetic key lifted it."""
+        cached = self._similarity.get((mine, theirs))
+        if cached is not None:
+            return cached
+        if mine == theirs:
+            result = (100.0, False)
+        else:
+            ratio = Indel.normalized_similarity(mine, theirs) * 100.0
+            key = phonetic_key(mine)
+            lifted = (
+                ratio < PHONETIC_FLOOR
+                and min(len(mine), len(theirs)) >= 4
+                and len(key) >= 3
+                and key == phonetic_key(theirs)
+            )
+            result = (PHONETIC_FLOOR, True) if lifted else (ratio, False)
+        self._similarity[(mine, theirs)] = result
+        return result
+
+
+def _base(query: NameForm, entry: NameForm) -> tuple[float, tuple[MatchMethod, ...], bool]:
+    """Score and methods of an exact agreement, depending on the scripts involved."""
+    if query.han_derived and entry.han_derived:
+        return 100.0, (), True
+    if query.han_derived or entry.han_derived:
+        return CROSS_SCRIPT_SCORE, (MatchMethod.PINYIN,), False
+    return 100.0, (MatchMethod.EXACT,), False
+
+
+def _exact(query: PreparedQuery, entry: NameForm) -> Comparison | None:
+    """Equal compact forms, in the given order or transposed."""
+    score, methods, pending = _base(query.form, entry)
+    compact = entry.compact
+    transposed = False
+    for rotation, moved in query.rotations:
+        if rotation == compact:
+            transposed = moved
+            break
+    else:
+        same_groups = len(entry.groups) > 1 and query.sorted_groups == tuple(sorted(entry.groups))
+        same_syllables = (
+            entry.syllables is not None
+            and len(entry.syllables) > 1
+            and query.sorted_syllables == tuple(sorted(entry.syllables))
+        )
+        if not (same_groups or same_syllables):
+            return None
+        transposed = True
+    if transposed:
+        score -= TRANSPOSITION_PENALTY
+        methods = (*methods, MatchMethod.TRANSPOSITION)
+    return Comparison(score, methods, query.form.display, entry.display, pending)
+
+
+def _syllable_score(query: PreparedQuery, entry: tuple[str, ...]) -> tuple[float, bool]:
+    """Best mean syllable similarity over rotations of the query syllables (same count)."""
+    mine = query.form.syllables or ()
+    best, best_moved = 0.0, False
+    for shift in range(len(mine)):
+        rotated = mine[shift:] + mine[:shift]
+        total = 0.0
+        for a, b in zip(rotated, entry, strict=True):
+            total += (
+                100.0 if a == b else Indel.normalized_similarity(a, b) * 100.0 * DIFFERENT_SYLLABLE_WEIGHT
+            )
+        score = total / len(entry) - (TRANSPOSITION_PENALTY if shift else 0.0)
+        if score > best:
+            best, best_moved = score, shift > 0
+    return best, best_moved
+
+
+def _orders(size: int) -> list[tuple[tuple[int, ...], bool]]:
+    """Word orders tried for equal word counts (all for up to three words, else rotations),
+    each with whether it differs from the given order."""
+    if size <= 3:
+        orders = list(permutations(range(size)))
+    else:
+        orders = [tuple((i + shift) % size for i in range(size)) for shift in range(size)]
+    return [(order, order != tuple(range(size))) for order in orders]
+
+
+_ORDERS = {size: _orders(size) for size in range(1, 9)}
+
+
+def _group_score(query: PreparedQuery, entry: tuple[str, ...]) -> tuple[float, bool, bool]:
+    """Best group alignment: (score, transposed, phonetic key used)."""
+    mine = query.form.groups
+    if len(mine) == len(entry) and len(mine) in _ORDERS:
+        # Similarity matrix once, then every order is a sum of lookups.
+        matrix = [[query.similarity(word, theirs) for theirs in entry] for word in mine]
+        best: tuple[float, bool, bool] = (0.0, False, False)
+        for order, moved in _ORDERS[len(mine)]:
+            total = 0.0
+            for position, word in enumerate(order):
+                total += matrix[word][position][0]
+            score = total / len(mine) - (TRANSPOSITION_PENALTY if moved else 0.0)
+            if score > best[0]:
+                lifted = any(matrix[word][position][1] for position, word in enumerate(order))
+                best = (score, moved, lifted)
+        return best
+    if min(len(mine), len(entry)) < 2:
+        return 0.0, False, False
+    # Different word counts (a missing middle name): align the shorter side greedily.
+    shorter, longer, mine_shorter = (mine, entry, True) if len(mine) < len(entry) else (entry, mine, False)
+    free = list(range(len(longer)))
+    total, phonetic = 0.0, False
+    for word in shorter:
+        scored = [
+            (query.similarity(word, longer[j]) if mine_shorter else query.similarity(longer[j], word), j)
+            for j in free
+        ]
+        (sim, lifted), j = max(scored, key=lambda item: item[0][0])
+        free.remove(j)
+        total += sim
+        phonetic = phonetic or lifted
+    return total / len(shorter) - EXTRA_GROUP_PENALTY * (len(longer) - len(shorter)), False, phonetic
+
+
+def compare(query: PreparedQuery, entry: NameForm) -> Comparison | None:
+    """Compare a query with a list name form; None if they share nothing worth scoring."""
+    exact = _exact(query, entry)
+    if exact is not None:
+        return exact
+    form = query.form
+    han_involved = form.han_derived or entry.han_derived
+    methods: list[MatchMethod] = [MatchMethod.PINYIN] if han_involved else []
+    if (
+        han_involved
+        and form.syllables is not None
+        and entry.syllables is not None
+        and len(form.syllables) == len(entry.syllables)
+    ):
+        # Pinyin against pinyin: syllables are the unit, no letter-level fuzziness across them.
+        score, moved = _syllable_score(query, entry.syllables)
+        phonetic = False
+        shown_query, shown_entry = " ".join(form.syllables), " ".join(entry.syllables)
+    else:
+        score, moved, phonetic = _group_score(query, entry.groups)
+        shown_query, shown_entry = " ".join(form.groups), " ".join(entry.groups)
+    if moved:
+        methods.append(MatchMethod.TRANSPOSITION)
+    if phonetic:
+        methods.append(MatchMethod.PHONETIC)
+    methods.append(MatchMethod.FUZZY)
+    if form.legal and entry.legal and form.legal != entry.legal:
+        score -= LEGAL_FORM_PENALTY
+    return Comparison(round(max(score, 0.0), 1), tuple(methods), shown_query, shown_entry)
