@@ -178,3 +178,47 @@ def _merge(base: pl.DataFrame, rows: list[dict[str, Any]], seed: int) -> pl.Data
         ]
     )
     return keyed.sort("_key", "timestamp", maintain_order=True).drop("_key")
+
+
+def payment_frame(rows: list[dict[str, Any]], *, start: datetime | None = None) -> pl.DataFrame:
+    """A boundary frame from short dicts (tests, examples, replaying a case by hand).
+
+    Each row needs ``id``, ``at`` (a ``timedelta`` after ``start``), ``amount`` (decimal text) and
+    ``payer``; optional ``payee``, ``business_type`` (default ``transfer``, or ``deposit`` /
+    ``withdrawal`` for cash), ``channel`` (``cash`` for cash types, else ``mobile``) and
+    ``customer_type`` (``natural_person``). Customers are the accounts' names prefixed with ``C:``.
+    """
+    start = start or datetime(2026, 1, 5, tzinfo=UTC)
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        business = row.get("business_type", "transfer")
+        payee = row.get("payee")
+        out.append(
+            {
+                "id": row["id"],
+                "timestamp": start + row["at"],
+                "amount": row["amount"],
+                "channel": row.get("channel", "cash" if business in ("deposit", "withdrawal") else "mobile"),
+                "business_type": business,
+                "payer_account": row["payer"],
+                "payer_customer": f"C:{row['payer']}",
+                "payee_account": payee,
+                "payee_customer": None if payee is None else f"C:{payee}",
+                "customer_type": row.get("customer_type", "natural_person"),
+                "label": row.get("label", ""),
+            }
+        )
+    schema = {
+        "id": pl.String,
+        "timestamp": pl.Datetime("us", "UTC"),
+        "amount": pl.String,
+        "channel": pl.String,
+        "business_type": pl.String,
+        "payer_account": pl.String,
+        "payer_customer": pl.String,
+        "payee_account": pl.String,
+        "payee_customer": pl.String,
+        "customer_type": pl.String,
+        "label": pl.String,
+    }
+    return pl.DataFrame(out, schema=schema)
