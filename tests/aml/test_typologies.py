@@ -90,7 +90,12 @@ def test_structuring_repeats_are_suppressed_within_the_window() -> None:
 
 @pytest.mark.parametrize(
     ("out", "at", "fires"),
-    [("80000.00", 2 * H, True), ("79999.99", 2 * H, False), ("80000.00", D - US, True), ("80000.00", D, False)],
+    [
+        ("80000.00", 2 * H, True),
+        ("79999.99", 2 * H, False),
+        ("80000.00", D - US, True),
+        ("80000.00", D, False),
+    ],
 )
 def test_pass_through_ratio_and_window(out: str, at: timedelta, fires: bool) -> None:
     rows = [pay("in", 0 * H, "100000.00", "X", "M"), pay("out", at, out, "M", "Y")]
@@ -140,7 +145,8 @@ def test_fan_out_window_edge() -> None:
 def ring(length: int, *, step: timedelta = H, amount: int = 100_000) -> list[dict[str, Any]]:
     names = [f"R{i}" for i in range(length)]
     return [
-        pay(f"h{i}", i * step, f"{amount - i * 100}.00", names[i], names[(i + 1) % length]) for i in range(length)
+        pay(f"h{i}", i * step, f"{amount - i * 100}.00", names[i], names[(i + 1) % length])
+        for i in range(length)
     ]
 
 
@@ -239,7 +245,7 @@ def test_unusual_cash_against_own_and_peer_history() -> None:
     assert [a.payment_ids for a in alerts] == [("c99",)]
     assert alerts[0].metrics["rule"] == "volume" and "multiple=5.0" in alerts[0].explanation_en
     # Not enough peer history yet: no baseline, no volume alert.
-    assert not run(history[:2] + [cash(99, 2 * D + H, "60000.00", "P0")], "unusual_cash")
+    assert not run([*history[:2], cash(99, 2 * D + H, "60000.00", "P0")], "unusual_cash")
     # A customer whose own cash days are large is not unusual at 60,000.
     rich = [cash(50 + i, i * D, "20000.00", "P0") for i in range(5)]
     assert not run(history + rich + spike, "unusual_cash")

@@ -76,7 +76,13 @@ def test_incremental_equals_batch_on_generated_data(chunk: int) -> None:
 
 def test_incremental_emits_each_alert_once_and_counts_late_rows() -> None:
     rows = [
-        {"id": f"h{i}", "at": timedelta(hours=i), "amount": "100000.00", "payer": f"R{i}", "payee": f"R{(i + 1) % 3}"}
+        {
+            "id": f"h{i}",
+            "at": timedelta(hours=i),
+            "amount": "100000.00",
+            "payer": f"R{i}",
+            "payee": f"R{(i + 1) % 3}",
+        }
         for i in range(3)
     ]
     frame = payment_frame(rows)
@@ -88,7 +94,7 @@ def test_incremental_emits_each_alert_once_and_counts_late_rows() -> None:
 
 
 def test_incremental_rejects_negative_lateness() -> None:
-    with pytest.raises(ParameterError, match="^allowed_lateness: "):
+    with pytest.raises(ParameterError, match=r"^allowed_lateness: "):
         IncrementalDetector(allowed_lateness=timedelta(minutes=-1))
 
 

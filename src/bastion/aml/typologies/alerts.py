@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import polars as pl
 
@@ -19,7 +20,7 @@ from .params import FEN_PER_YUAN, MICROS_PER_SECOND
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CANDIDATE_COLUMNS = ("subject", "customer", "anchor_ts", "anchor_id", "start_ts", "ids", "total_fen")
-CANDIDATE_SCHEMA = {
+CANDIDATE_SCHEMA: dict[str, Any] = {
     "subject": pl.String,
     "customer": pl.String,
     "anchor_ts": pl.Int64,
@@ -81,7 +82,7 @@ def duration_text(us: int) -> tuple[str, str]:
     return f"{seconds}秒", f"{seconds} seconds"
 
 
-def empty_candidates(extra: dict[str, pl.DataType] | None = None) -> pl.DataFrame:
+def empty_candidates(extra: dict[str, Any] | None = None) -> pl.DataFrame:
     return pl.DataFrame(schema={**CANDIDATE_SCHEMA, **(extra or {})})
 
 

@@ -24,7 +24,13 @@ from .base import ONE, Typology, after, ratio_of, rolling_sum, window_join
 from .params import UnusualCashParams, fen, micros
 
 DAY_US = 86_400_000_000
-METRICS = {"rule": pl.String, "own_fen": pl.Int64, "peer_fen": pl.Int64, "count": pl.UInt32, "dedup": pl.String}
+METRICS = {
+    "rule": pl.String,
+    "own_fen": pl.Int64,
+    "peer_fen": pl.Int64,
+    "count": pl.UInt32,
+    "dedup": pl.String,
+}
 
 
 class UnusualCash(Typology):
@@ -70,7 +76,9 @@ class UnusualCash(Typology):
         """Own and peer mean cash per active day over [day - history, day - 1]."""
         h = self.history_days
         in_history = (pl.col("day_h") >= pl.col("day") - h) & (pl.col("day_h") < pl.col("day"))
-        own_days = rows.group_by("customer", pl.col("day").alias("day_h")).agg(pl.col("fen").sum().alias("d_fen"))
+        own_days = rows.group_by("customer", pl.col("day").alias("day_h")).agg(
+            pl.col("fen").sum().alias("d_fen")
+        )
         own = (
             anchors.select("anchor_id", "customer", "day")
             .join(own_days, on="customer")
@@ -97,7 +105,9 @@ class UnusualCash(Typology):
         )
 
     def _evidence(self, anchors: pl.DataFrame, rows: pl.DataFrame, window_us: int) -> pl.DataFrame:
-        joined = window_join(anchors, rows.select("customer", "ts", "id", "fen"), key="customer", window_us=window_us)
+        joined = window_join(
+            anchors, rows.select("customer", "ts", "id", "fen"), key="customer", window_us=window_us
+        )
         return (
             joined.sort("ts", "id")
             .group_by("customer", "anchor_ts", "anchor_id", maintain_order=True)
@@ -131,9 +141,7 @@ class UnusualCash(Typology):
 
     def _frequent(self, rows: pl.DataFrame, since: int | None) -> pl.DataFrame:
         large = rows.filter(pl.col("fen") >= self.large)
-        scored = large.with_columns(
-            n=rolling_sum(ONE, window_us=self.frequent_us, key="customer")
-        )
+        scored = large.with_columns(n=rolling_sum(ONE, window_us=self.frequent_us, key="customer"))
         anchors = scored.filter(after(since) & (pl.col("n") >= self.params.frequent_count)).select(
             "customer", anchor_ts="ts", anchor_id="id"
         )

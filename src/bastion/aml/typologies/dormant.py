@@ -42,10 +42,18 @@ class Dormant(Typology):
     def select(self, prepared: pl.DataFrame) -> pl.DataFrame:
         money = prepared.filter(pl.col("kind") != "none")
         payer = money.select(
-            pl.col("payer_account").alias("account"), pl.col("payer_customer").alias("customer"), "ts", "id", "fen"
+            pl.col("payer_account").alias("account"),
+            pl.col("payer_customer").alias("customer"),
+            "ts",
+            "id",
+            "fen",
         )
         payee = money.filter(pl.col("payee_account").is_not_null()).select(
-            pl.col("payee_account").alias("account"), pl.col("payee_customer").alias("customer"), "ts", "id", "fen"
+            pl.col("payee_account").alias("account"),
+            pl.col("payee_customer").alias("customer"),
+            "ts",
+            "id",
+            "fen",
         )
         return pl.concat([payer, payee])
 
@@ -79,9 +87,7 @@ class Dormant(Typology):
             ep_customer=pl.col("customer").drop_nulls().first().over(keys),
         )
         anchors = scored.filter(
-            after(since)
-            & (pl.col("cum_fen") >= self.min_total)
-            & (pl.col("cum_n") >= p.min_count)
+            after(since) & (pl.col("cum_fen") >= self.min_total) & (pl.col("cum_n") >= p.min_count)
         )
         return anchors.select(
             pl.col("account").alias("subject"),
@@ -112,6 +118,10 @@ class Dormant(Typology):
             f"CNY in {n} payments within {en_w} of reactivation; parameters dormant_for={en_d}, "
             f"active_window={en_w}, min_total={floor} CNY, min_count={p.min_count}."
         )
-        return zh, en, 0.4 + 0.3 * min(1.0, metrics["gap_us"] / (2 * self.gap_us)) + 0.3 * min(
-            1.0, metrics["total_fen"] / (4 * self.min_total)
+        return (
+            zh,
+            en,
+            0.4
+            + 0.3 * min(1.0, metrics["gap_us"] / (2 * self.gap_us))
+            + 0.3 * min(1.0, metrics["total_fen"] / (4 * self.min_total)),
         )

@@ -271,7 +271,11 @@ class GatherScatter(Typology):
             f"min_targets={p.min_targets}, min_total={floor} CNY, min_out_ratio={p.min_out_ratio:.0%}."
         )
         breadth = min(ns / p.min_sources, nt / p.min_targets)
-        return zh, en, 0.4 + 0.3 * min(1.0, breadth - 1) + 0.3 * min(1.0, metrics["out_fen"] / metrics["in_fen"])
+        return (
+            zh,
+            en,
+            0.4 + 0.3 * min(1.0, breadth - 1) + 0.3 * min(1.0, metrics["out_fen"] / metrics["in_fen"]),
+        )
 
 
 class FanIn(Fan):

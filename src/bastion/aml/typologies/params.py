@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any, ClassVar
 
 MICROS_PER_SECOND = 1_000_000
 FEN_PER_YUAN = 100
@@ -66,35 +67,23 @@ def _check_ratio(owner: str, name: str, value: object, low: float, high: float, 
 
 
 def _validate(params: object, owner: str) -> None:
-    """Check every field by its declared kind (``metadata['kind']``)."""
+    """Check every field by its declared type; counts and ratios take their bounds from ``LIMITS``.
+
+    Decimal fields are money in yuan, timedelta fields durations, int fields counts (minimum from
+    ``LIMITS``, default 1), float fields ratios (``(low, high, closed)`` in ``LIMITS``).
+    """
+    limits: dict[str, tuple[Any, ...]] = getattr(params, "LIMITS", {})
     for item in fields(params):  # type: ignore[arg-type]
-        value = getattr(params, item.name)
-        kind = item.metadata.get("kind")
-        if kind == "money":
+        value, kind = getattr(params, item.name), item.type
+        if kind == "Decimal":
             _check_money(owner, item.name, value)
-        elif kind == "duration":
+        elif kind == "timedelta":
             _check_duration(owner, item.name, value)
-        elif kind == "count":
-            _check_count(owner, item.name, value, item.metadata.get("min", 1))
-        elif kind == "ratio":
-            low, high = item.metadata["range"]
-            _check_ratio(owner, item.name, value, low, high, closed=item.metadata.get("closed", True))
-
-
-def _money(default: str) -> Decimal:
-    return field(default=Decimal(default), metadata={"kind": "money"})
-
-
-def _duration(**kwargs: float) -> timedelta:
-    return field(default=timedelta(**kwargs), metadata={"kind": "duration"})
-
-
-def _count(default: int, minimum: int = 1) -> int:
-    return field(default=default, metadata={"kind": "count", "min": minimum})
-
-
-def _ratio(default: float, low: float, high: float, *, closed: bool = True) -> float:
-    return field(default=default, metadata={"kind": "ratio", "range": (low, high), "closed": closed})
+        elif kind == "int":
+            _check_count(owner, item.name, value, limits.get(item.name, (1,))[0])
+        elif kind == "float":
+            low, high, closed = limits[item.name]
+            _check_ratio(owner, item.name, value, low, high, closed=closed)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,12 +96,14 @@ class StructuringParams:
     by one customer within ``window`` whose sum reaches the threshold.
     """
 
-    cash_threshold: Decimal = _money("50000")
-    person_transfer_threshold: Decimal = _money("500000")
-    institution_transfer_threshold: Decimal = _money("2000000")
-    band: float = _ratio(0.10, 0.0, 1.0, closed=False)
-    window: timedelta = _duration(days=7)
-    min_count: int = _count(3, minimum=2)
+    LIMITS: ClassVar[dict[str, tuple[Any, ...]]] = {"band": (0.0, 1.0, False), "min_count": (2,)}
+
+    cash_threshold: Decimal = Decimal("50000")
+    person_transfer_threshold: Decimal = Decimal("500000")
+    institution_transfer_threshold: Decimal = Decimal("2000000")
+    band: float = 0.10
+    window: timedelta = timedelta(days=7)
+    min_count: int = 3
 
     def __post_init__(self) -> None:
         _validate(self, "structuring")
@@ -125,10 +116,15 @@ class PassThroughParams:
     the first inflow of the window on). Cash deposits/withdrawals count when ``include_cash``.
     """
 
-    window: timedelta = _duration(hours=24)
-    min_inflow: Decimal = _money("50000")
-    min_out_ratio: float = _ratio(0.8, 0.0, 1.0)
-    max_out_ratio: float = _ratio(1.2, 0.0, 10.0)
+    LIMITS: ClassVar[dict[str, tuple[Any, ...]]] = {
+        "min_out_ratio": (0.0, 1.0, True),
+        "max_out_ratio": (0.0, 10.0, True),
+    }
+
+    window: timedelta = timedelta(hours=24)
+    min_inflow: Decimal = Decimal("50000")
+    min_out_ratio: float = 0.8
+    max_out_ratio: float = 1.2
     include_cash: bool = True
 
     def __post_init__(self) -> None:
@@ -142,9 +138,11 @@ class FanParams:
     """Fan-in (分散转入): at least ``min_counterparties`` distinct payers into one account within
     ``window`` totalling ``min_total``; fan-out is the mirror image (distinct payees)."""
 
-    window: timedelta = _duration(hours=24)
-    min_counterparties: int = _count(10, minimum=2)
-    min_total: Decimal = _money("10000")
+    LIMITS: ClassVar[dict[str, tuple[Any, ...]]] = {"min_counterparties": (2,)}
+
+    window: timedelta = timedelta(hours=24)
+    min_counterparties: int = 10
+    min_total: Decimal = Decimal("10000")
 
     def __post_init__(self) -> None:
         _validate(self, "fan")
@@ -156,11 +154,17 @@ class CycleParams:
     accounts, each hop strictly later than the previous one, the whole cycle within ``window``,
     every hop at least ``min_amount`` and within ``amount_tolerance`` of the previous hop."""
 
-    min_length: int = _count(2, minimum=2)
-    max_length: int = _count(6, minimum=2)
-    window: timedelta = _duration(days=3)
-    amount_tolerance: float = _ratio(0.10, 0.0, 1.0, closed=False)
-    min_amount: Decimal = _money("10000")
+    LIMITS: ClassVar[dict[str, tuple[Any, ...]]] = {
+        "min_length": (2,),
+        "max_length": (2,),
+        "amount_tolerance": (0.0, 1.0, False),
+    }
+
+    min_length: int = 2
+    max_length: int = 6
+    window: timedelta = timedelta(days=3)
+    amount_tolerance: float = 0.10
+    min_amount: Decimal = Decimal("10000")
 
     def __post_init__(self) -> None:
         _validate(self, "cycle")
@@ -176,11 +180,16 @@ class ScatterGatherParams:
     money on (second leg later, within ``amount_tolerance`` of the first) to one common target,
     all within ``window``, legs of at least ``min_amount``, gathered total at least ``min_total``."""
 
-    window: timedelta = _duration(hours=48)
-    min_intermediaries: int = _count(3, minimum=2)
-    amount_tolerance: float = _ratio(0.10, 0.0, 1.0, closed=False)
-    min_amount: Decimal = _money("5000")
-    min_total: Decimal = _money("30000")
+    LIMITS: ClassVar[dict[str, tuple[Any, ...]]] = {
+        "min_intermediaries": (2,),
+        "amount_tolerance": (0.0, 1.0, False),
+    }
+
+    window: timedelta = timedelta(hours=48)
+    min_intermediaries: int = 3
+    amount_tolerance: float = 0.10
+    min_amount: Decimal = Decimal("5000")
+    min_total: Decimal = Decimal("30000")
 
     def __post_init__(self) -> None:
         _validate(self, "scatter_gather")
@@ -192,11 +201,17 @@ class GatherScatterParams:
     ``min_targets`` distinct payees (after its first inflow) within ``window``; inflow at least
     ``min_total`` and outflow at least ``min_out_ratio`` of it."""
 
-    window: timedelta = _duration(hours=48)
-    min_sources: int = _count(4, minimum=2)
-    min_targets: int = _count(4, minimum=2)
-    min_total: Decimal = _money("30000")
-    min_out_ratio: float = _ratio(0.7, 0.0, 1.0)
+    LIMITS: ClassVar[dict[str, tuple[Any, ...]]] = {
+        "min_sources": (2,),
+        "min_targets": (2,),
+        "min_out_ratio": (0.0, 1.0, True),
+    }
+
+    window: timedelta = timedelta(hours=48)
+    min_sources: int = 4
+    min_targets: int = 4
+    min_total: Decimal = Decimal("30000")
+    min_out_ratio: float = 0.7
 
     def __post_init__(self) -> None:
         _validate(self, "gather_scatter")
@@ -207,10 +222,12 @@ class DormantParams:
     """An account with no activity for at least ``dormant_for`` that, within ``active_window`` of
     its first new payment, moves at least ``min_total`` in at least ``min_count`` payments."""
 
-    dormant_for: timedelta = _duration(days=180)
-    active_window: timedelta = _duration(days=7)
-    min_total: Decimal = _money("50000")
-    min_count: int = _count(2)
+    LIMITS: ClassVar[dict[str, tuple[Any, ...]]] = {"min_count": (1,)}
+
+    dormant_for: timedelta = timedelta(days=180)
+    active_window: timedelta = timedelta(days=7)
+    min_total: Decimal = Decimal("50000")
+    min_count: int = 2
 
     def __post_init__(self) -> None:
         _validate(self, "dormant")
@@ -224,15 +241,21 @@ class UnusualCashParams:
     ``large_amount`` each within ``frequent_window``. The volume rule needs ``min_history_days``
     days of peer cash history before the anchor's day."""
 
-    window: timedelta = _duration(hours=24)
-    history: timedelta = _duration(days=90)
-    min_amount: Decimal = _money("50000")
-    multiple: float = _ratio(5.0, 1.0, 1000.0)
-    large_amount: Decimal = _money("50000")
-    frequent_window: timedelta = _duration(days=7)
-    frequent_count: int = _count(3, minimum=2)
+    LIMITS: ClassVar[dict[str, tuple[Any, ...]]] = {
+        "multiple": (1.0, 1000.0, True),
+        "frequent_count": (2,),
+        "min_history_days": (1,),
+    }
+
+    window: timedelta = timedelta(hours=24)
+    history: timedelta = timedelta(days=90)
+    min_amount: Decimal = Decimal("50000")
+    multiple: float = 5.0
+    large_amount: Decimal = Decimal("50000")
+    frequent_window: timedelta = timedelta(days=7)
+    frequent_count: int = 3
     # Without a few days of peer history "far above typical" means nothing (start of the data).
-    min_history_days: int = _count(3)
+    min_history_days: int = 3
 
     def __post_init__(self) -> None:
         _validate(self, "unusual_cash")

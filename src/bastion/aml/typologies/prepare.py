@@ -95,7 +95,9 @@ def prepare(frame: pl.DataFrame, inputs: InputParams) -> pl.DataFrame:
     cash = pl.col("business_type").is_in(list(inputs.cash_types)) & pl.col("channel").is_in(
         list(inputs.cash_channels)
     )
-    transfer = pl.col("business_type").is_in(list(inputs.transfer_types)) & pl.col("payee_account").is_not_null()
+    transfer = (
+        pl.col("business_type").is_in(list(inputs.transfer_types)) & pl.col("payee_account").is_not_null()
+    )
     kind = (
         pl.when(cash & (pl.col("business_type") == "deposit"))
         .then(pl.lit("cash_in"))

@@ -49,7 +49,9 @@ class Structuring(Typology):
             threshold_fen=self._threshold()
         )
         # Lower edge in whole fen: T - round(T * band), so 10 % under 50,000.00 is exactly 45,000.00.
-        lower = pl.col("threshold_fen") - (pl.col("threshold_fen").cast(pl.Float64) * band).round().cast(pl.Int64)
+        lower = pl.col("threshold_fen") - (pl.col("threshold_fen").cast(pl.Float64) * band).round().cast(
+            pl.Int64
+        )
         near = (pl.col("fen") >= lower) & (pl.col("fen") < pl.col("threshold_fen"))
         group = pl.when(pl.col("kind") == "transfer").then(pl.lit("transfer")).otherwise(pl.lit("cash"))
         return rows.filter(near).select(
@@ -75,7 +77,9 @@ class Structuring(Typology):
         ).select("grp", "customer", "kind", "threshold_fen", anchor_ts="ts", anchor_id="id")
         if anchors.is_empty():
             return empty_candidates(METRICS)
-        joined = window_join(anchors, rows.select("grp", "ts", "id", "fen"), key="grp", window_us=self.window_us)
+        joined = window_join(
+            anchors, rows.select("grp", "ts", "id", "fen"), key="grp", window_us=self.window_us
+        )
         return (
             joined.sort("ts", "id")
             .group_by("grp", "anchor_ts", "anchor_id", maintain_order=True)
@@ -110,5 +114,9 @@ class Structuring(Typology):
             f"the {threshold} CNY reporting threshold (within band={p.band:.0%} below it), together "
             f"{total} CNY, above the threshold; parameters window={en_w}, min_count={p.min_count}."
         )
-        score = 0.5 + 0.1 * (count - p.min_count) + 0.2 * min(1.0, metrics["total_fen"] / metrics["threshold_fen"] - 1)
+        score = (
+            0.5
+            + 0.1 * (count - p.min_count)
+            + 0.2 * min(1.0, metrics["total_fen"] / metrics["threshold_fen"] - 1)
+        )
         return zh, en, score

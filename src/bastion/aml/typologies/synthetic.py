@@ -130,7 +130,7 @@ class _Patterns:
 
 def _engine_patterns(frame: pl.DataFrame) -> pl.Expr:
     """Instance ids for the engine's labels (label + the subject column of that label)."""
-    expr = pl.when(pl.col("label") == "").then(pl.lit(None, dtype=pl.String))
+    expr: Any = pl.when(pl.col("label") == "").then(pl.lit(None, dtype=pl.String))
     # rapid_in_out: the inbound row names the mule as payee (with a customer), outbound rows as payer.
     mule = pl.when(pl.col("payee_customer").is_not_null()).then("payee_account").otherwise("payer_account")
     expr = expr.when(pl.col("label") == "rapid_in_out").then(pl.lit("rapid_in_out:") + mule)
@@ -154,7 +154,12 @@ def generate_with_patterns(
     base = generate(n, seed=seed, start=start, days=days, **engine_options)
     base = base.with_columns(_engine_patterns(base).alias("pattern"))
     count = per_pattern if per_pattern is not None else max(5, n // 20_000)
-    patterns = _Patterns(np.random.default_rng(seed + 7919), seed, (start - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1), days)
+    patterns = _Patterns(
+        np.random.default_rng(seed + 7919),
+        seed,
+        (start - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1),
+        days,
+    )
     patterns.build({label: count for label in NEW_LABELS})
     return _merge(base, patterns.rows, seed)
 
@@ -208,7 +213,7 @@ def payment_frame(rows: list[dict[str, Any]], *, start: datetime | None = None) 
                 "label": row.get("label", ""),
             }
         )
-    schema = {
+    schema: dict[str, Any] = {
         "id": pl.String,
         "timestamp": pl.Datetime("us", "UTC"),
         "amount": pl.String,
