@@ -56,7 +56,11 @@ class Alert:
 
 
 def alert_key(typology: str, subject: str, anchor_id: str) -> str:
-    """Stable across runs, batch and incremental: what, about whom, completed by which payment."""
+    """Stable across runs, batch and incremental: what, about whom, completed by which payment.
+
+    ``subject`` is the de-duplication subject (e.g. ``C0001/volume``), so two rules of one
+    typology completed by the same payment keep distinct keys.
+    """
     return f"{typology}|{subject}|{anchor_id}"
 
 

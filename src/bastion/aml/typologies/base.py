@@ -57,7 +57,7 @@ class Typology(ABC):
         base = {"subject", "customer", "anchor_ts", "anchor_id", "start_ts", "ids", "total_fen", "dedup"}
         metrics = {k: v for k, v in row.items() if k not in base}
         return Alert(
-            key=alert_key(self.code, row["subject"], row["anchor_id"]),
+            key=alert_key(self.code, row.get("dedup") or row["subject"], row["anchor_id"]),
             typology=self.code,
             subject_type=self.subject_type,
             subject=row["subject"],

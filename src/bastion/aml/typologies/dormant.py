@@ -58,9 +58,19 @@ class Dormant(Typology):
         return pl.concat([payer, payee])
 
     def compact(self, rows: pl.DataFrame, *, horizon: int) -> pl.DataFrame:
-        old = rows.filter(pl.col("ts") <= horizon)
-        last = old.sort("ts", "id").group_by("account", maintain_order=True).last()
-        return pl.concat([last.select(rows.columns), rows.filter(pl.col("ts") > horizon)])
+        """Each account's last activity, plus recent rows of accounts with a recent reactivation.
+
+        A later anchor needs its episode's rows from the reactivation on, and the reactivation is
+        recent (after ``horizon``); every other account only needs its last activity for the gap.
+        """
+        rows = rows.sort("account", "ts", "id")
+        gap = pl.col("ts") - pl.col("ts").shift(1).over("account")
+        recent_start = ((gap >= self.gap_us) & (pl.col("ts") > horizon)).any().over("account")
+        next_ts = pl.col("ts").shift(-1).over("account")
+        # The last old row fixes the gap of the first recent one (a reactivation must stay visible).
+        last_old = (pl.col("ts") <= horizon) & (next_ts.is_null() | (next_ts > horizon))
+        is_last = next_ts.is_null()
+        return rows.filter(is_last | last_old | (recent_start & (pl.col("ts") > horizon)))
 
     def candidates(self, rows: pl.DataFrame, *, since: int | None) -> pl.DataFrame:
         p = self.params
