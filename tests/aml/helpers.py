@@ -27,10 +27,12 @@ def store_payment(
     payee_customer: str = "", cross_border: bool = False, branch: Branch | None = None, **extra: Any,
 ) -> StoredPayment:  # fmt: skip
     n = next(_ids)
+    default_payee = "6222029999999999" if payee_customer or business_type == "transfer" else ""
+    payee_account = extra.pop("payee_account", default_payee)
     return StoredPayment.objects.create(
         payment_id=f"AML-{n:08d}", account_hash=n, occurred_at=when, amount=Decimal(amount), currency=currency,
         channel=channel, business_type=business_type, payer_account=f"62220200{customer[-6:]}",
-        payer_customer=customer, payee_account="6222029999999999" if payee_customer or business_type == "transfer" else "",
+        payer_customer=customer, payee_account=payee_account,
         payee_customer=payee_customer, customer_type=customer_type, cross_border=cross_border, auth_method="password",
         branch=branch, source="http", digest=f"{n:064d}", **extra,
     )  # fmt: skip

@@ -22,6 +22,24 @@ def sweep_rule_alerts() -> int:
                 return read
 
 
+@db_periodic_task(crontab(minute="*"))
+def sweep_typologies() -> int:
+    """Every minute: typology alerts completed by the payments stored since the last sweep."""
+    from bastion.aml.actions.typologies import BATCH, do_sweep_typologies
+    from bastion.aml.models import SweepCursor
+    from bastion.risk.models import StoredPayment
+
+    raised = 0
+    with lock_task("aml-typologies"):
+        while True:
+            raised += do_sweep_typologies(limit=BATCH)
+            cursor = (
+                SweepCursor.objects.filter(name="typology-alerts").values_list("position", flat=True).first()
+            )
+            if not StoredPayment.objects.filter(pk__gt=cursor or 0).exists():
+                return raised
+
+
 @db_periodic_task(crontab(hour="1", minute="30"))
 def draft_large_value_reports() -> int:
     """Every night: draft yesterday's large-value reports, and bring the day before up to date."""

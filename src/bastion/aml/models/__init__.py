@@ -3,7 +3,7 @@
 from bastion.aml.models.cases import Alert, Case, CaseEvidence, CaseNote
 from bastion.aml.models.fraud import FraudModelVersion
 from bastion.aml.models.kyc import BeneficialOwner, Customer, CustomerDocument
-from bastion.aml.models.pipeline import SweepCursor
+from bastion.aml.models.pipeline import SweepCursor, TypologySettings
 from bastion.aml.models.reports import ExchangeRate, LargeValueItem, LargeValueReport, SuspiciousReport
 from bastion.aml.models.screening import ScreeningHit, WatchList, WatchListEntry
 
@@ -22,6 +22,7 @@ __all__ = [
     "ScreeningHit",
     "SuspiciousReport",
     "SweepCursor",
+    "TypologySettings",
     "WatchList",
     "WatchListEntry",
 ]

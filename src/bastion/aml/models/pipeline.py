@@ -22,3 +22,27 @@ class SweepCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}@{self.position}"
+
+
+class TypologySettings(models.Model):
+    """One version of the typology parameters an AML officer tuned; the newest is in force.
+
+    ``params`` holds only what differs from the documented defaults, per typology (e.g.
+    ``{"structuring": {"band": "0.05", "window": "5d"}, "enabled": [...]}``); versions are kept so
+    every alert can be traced to the parameters that raised it.
+    """
+
+    version = models.PositiveIntegerField(unique=True)
+    params = models.JSONField(default=dict)
+    note = models.CharField(max_length=1000, blank=True)
+    changed_by = models.ForeignKey(
+        "identity.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = "typology settings"
+
+    def __str__(self) -> str:
+        return f"typology settings v{self.version}"
