@@ -31,7 +31,7 @@ def fan_in(world, *, payers: int, start: str = "10:00", day: str = "2026-11-20")
             payee_customer="C999001",
             payee_account=MULE,
             branch=world.branch_a,
-        )  # fmt: skip
+        )
         for i in range(payers)
     ]
 
