@@ -165,7 +165,7 @@ class EvidenceForm(forms.Form):
 
 
 class ProposeForm(forms.Form):
-    decision = forms.ChoiceField(label=_("Decision"), choices=CaseDecision.choices)
+    decision = forms.ChoiceField(label=_("Proposed decision"), choices=CaseDecision.choices)
     reason = forms.CharField(label=_("Reasons"), max_length=5000, widget=TEXT)
 
 
