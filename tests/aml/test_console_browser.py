@@ -23,7 +23,7 @@ SCREENSHOT = Path(tempfile.gettempdir()) / "aml-case-money-flow.png"  # looked a
 def _alert(world: Any) -> Any:
     payments = [
         store_payment(
-            when=at("2026-11-20", f"0{9 + i}:00"),
+            when=at("2026-11-20", f"{9 + i:02d}:00"),
             amount=amount,
             customer=payer,
             payee_customer="C100001",

@@ -79,8 +79,8 @@ def flow_svg(graph: FlowGraph) -> SafeString:
         f'<svg xmlns="http://www.w3.org/2000/svg" class="flow-graph" id="flow-graph" role="img" '
         f'width="{graph.width}" height="{height}" viewBox="0 0 {graph.width} {height}" '
         f'font-family="{FONT}" aria-label="{title}"><title>{title}</title>',
-        '<defs><marker id="flow-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-        f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{MUTED}"/></marker></defs>',
+        '<defs><marker id="flow-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerUnits="userSpaceOnUse" '
+        f'markerHeight="9" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{MUTED}"/></marker></defs>',
         *(_edge(e, graph, heaviest) for e in graph.edges if e.source != e.target),
         *(_node(n) for n in graph.nodes),
         "</svg>",
