@@ -16,5 +16,6 @@ urlpatterns = [
     path("knowledge/", include("bastion.knowledge.urls")),
     path("notifications/", include("bastion.notify.urls")),
     path("risk/", include("bastion.risk.urls")),
+    path("aml/", include("bastion.aml.urls")),
     path("", include("bastion.web.urls")),
 ]

@@ -9,4 +9,4 @@ class AmlConfig(AppConfig):
     verbose_name = "Anti-money-laundering"
 
     def ready(self) -> None:
-        from bastion.aml import permissions  # noqa: F401  (registrations)
+        from bastion.aml import navigation, permissions  # noqa: F401  (registrations)

@@ -1,0 +1,1 @@
+"""Console pages of the AML app, one module per area."""
