@@ -13,7 +13,17 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from bastion.aml.models import Alert, Case, Customer, LargeValueItem, LargeValueReport, SuspiciousReport
+from bastion.aml.models import (
+    Alert,
+    Case,
+    Customer,
+    LargeValueItem,
+    LargeValueReport,
+    ScreeningHit,
+    SuspiciousReport,
+    WatchList,
+    WatchListEntry,
+)
 from bastion.risk.models import StoredPayment
 from tests.api.matrix import Case as MatrixCase
 from tests.api.matrix import permission_then_scope, person_only, role_of
@@ -137,7 +147,41 @@ MATRIX: dict[tuple[str, str], MatrixCase] = {
     ),
 }
 
+SCREENING = frozenset({"aml_officer", "compliance_officer", "auditor", "risk_analyst"})
+INVESTIGATORS_AND_READERS = READERS
+LIST_CSV = "id,type,name\nM-1,person,王强\n"
+
+MATRIX.update({
+    ("GET", "/aml/watch-lists"): MatrixCase(None, institution_wide(SCREENING, 200)),
+    ("POST", "/aml/watch-lists"): MatrixCase(
+        None, institution_wide(OFFICER, 201), lambda t: {"code": "matrix-new", "name": "新名单", "kind": "internal"}
+    ),
+    ("GET", "/aml/watch-lists/{code}/entries"): MatrixCase("watch_list", institution_wide(SCREENING, 200)),
+    ("POST", "/aml/watch-lists/{code}/import"): MatrixCase(
+        "watch_list", institution_wide(OFFICER, 200), lambda t: {"format": "csv", "content": LIST_CSV}
+    ),
+    ("POST", "/aml/screen"): MatrixCase(
+        None, institution_wide(frozenset({"aml_officer", "administrator"}), 200), lambda t: {"names": [{"name": "张伟"}]}
+    ),
+    ("GET", "/aml/screening-hits"): MatrixCase(None, permission_then_scope(SCREENING, 200)),
+    ("GET", "/aml/screening-hits/{hit_id}"): MatrixCase("hit", permission_then_scope(SCREENING, 200)),
+    ("POST", "/aml/screening-hits/{hit_id}/decide"): MatrixCase(
+        "hit", person_only(permission_then_scope(OFFICER, 200)), lambda t: {"status": "dismissed", "reason": "出生日期不同"}
+    ),
+    ("POST", "/aml/customers/{customer_id}/screen"): MatrixCase("customer", permission_then_scope(OFFICER, 200)),
+    ("GET", "/aml/typologies"): MatrixCase(None, institution_wide(READERS, 200)),
+    ("POST", "/aml/typologies"): MatrixCase(
+        None, institution_wide(OFFICER, 201), lambda t: {"params": {"fan_in": {"min_counterparties": 8}}, "note": "调优"}
+    ),
+    ("POST", "/aml/typologies/backtest"): MatrixCase(
+        None, institution_wide(OFFICER, 200),
+        lambda t: {"params": {"fan_in": {"min_counterparties": 8}}, "start": "2026-11-19", "end": "2026-11-20"},
+    ),
+})  # fmt: skip
+
 PATH_PARAMS = {
+    "watch_list": "code",
+    "hit": "hit_id",
     "customer": "customer_id",
     "institution_customer": "customer_id",
     "lv_draft": "report_id",
@@ -192,6 +236,24 @@ def _cases(side: str, branch: Any, maker: Any) -> dict[str, Any]:
             "str_reviewed": reports["reviewed"], "str_submitted": reports["submitted"], "alert": alert.pk}  # fmt: skip
 
 
+def _screening(targets: dict[str, dict[str, Any]]) -> None:
+    watch_list = WatchList.objects.create(code="matrix-list", name="矩阵名单", kind="internal", revision=1)
+    WatchList.objects.create(code="matrix-un", name="联合国制裁名单", kind="sanctions")  # lists show two rows
+    entry = WatchListEntry.objects.create(
+        watch_list=watch_list, entry_id="E-1", entry_type="person", name="张伟"
+    )
+    targets["watch_list"] = {"A": watch_list.code, "B": watch_list.code}
+    targets["hit"] = {}
+    for side in ("A", "B"):
+        customer = Customer.objects.get(pk=targets["customer"][side])
+        hit = ScreeningHit.objects.create(
+            subject_kind="customer", subject_ref=customer.customer_no, customer=customer, branch=customer.branch,
+            screened_name="张伟", entry=entry, score=100, method="exact", matched_name="张伟",
+            explanation_zh="命中", explanation_en="hit", trigger="onboarding",
+        )  # fmt: skip
+        targets["hit"][side] = hit.pk
+
+
 def build_targets(api_world: Any) -> dict[str, dict[str, Any]]:
     maker = make_user("aml_maker", roles=["aml_officer"], institution_wide=True)
     investigator = make_user("aml_investigator", roles=["aml_officer"], institution_wide=True)
@@ -210,6 +272,7 @@ def build_targets(api_world: Any) -> dict[str, dict[str, Any]]:
         }  # fmt: skip
         for kind, value in found.items():
             targets.setdefault(kind, {})[side] = value
+    _screening(targets)
     return targets
 
 
@@ -224,8 +287,10 @@ LIST_BRANCH_OF: dict[str, Any] = {
     "/aml/suspicious-reports": _branch_id,
     "/aml/alerts": _branch_id,
     "/aml/cases": _branch_id,
+    "/aml/screening-hits": _branch_id,
+    "/aml/watch-lists": None,
 }
-NOT_LISTS = {"/aml/large-value-reports/export", "/aml/suspicious-reports/export"}
+NOT_LISTS = {"/aml/large-value-reports/export", "/aml/suspicious-reports/export", "/aml/typologies"}
 LIST_READERS = dict.fromkeys(LIST_BRANCH_OF, "compliance_hq")
 
 BAD_INPUT: dict[tuple[str, str], list[tuple[Any, ...]]] = {
@@ -340,4 +405,59 @@ BAD_INPUT: dict[tuple[str, str], list[tuple[Any, ...]]] = {
         ("/aml/cases/{case_proposed}/return", {"reason": ""}, "reason", ACTOR)
     ],
     ("POST", "/aml/cases/{case_id}/confirm"): [("/aml/cases/abc/confirm", {}, "case_id", ACTOR)],
+    ("POST", "/aml/watch-lists"): [
+        ("/aml/watch-lists", {"code": "Has Space", "name": "n", "kind": "internal"}, "code", ACTOR),
+        ("/aml/watch-lists", {"code": "matrix-list", "name": "n", "kind": "internal"}, "code", ACTOR),
+        ("/aml/watch-lists", {"code": "x", "name": "n", "kind": "gossip"}, "kind", ACTOR),
+    ],
+    ("POST", "/aml/watch-lists/{code}/import"): [
+        ("/aml/watch-lists/{watch_list}/import", {"format": "pdf", "content": LIST_CSV}, "format", ACTOR),
+        (
+            "/aml/watch-lists/{watch_list}/import",
+            {"format": "csv", "content": "id,type,name\nX,robot,某\n"},
+            "file",
+            ACTOR,
+        ),
+        (
+            "/aml/watch-lists/{watch_list}/import",
+            {"format": "csv", "content": "id,type,name\n"},
+            "file",
+            ACTOR,
+        ),
+    ],
+    ("POST", "/aml/screen"): [
+        ("/aml/screen", {"names": []}, "names", ACTOR),
+        ("/aml/screen", {"names": [{"name": "张伟", "entry_type": "robot"}]}, "names.0.entry_type", ACTOR),
+    ],
+    ("POST", "/aml/screening-hits/{hit_id}/decide"): [
+        ("/aml/screening-hits/{hit}/decide", {"status": "maybe", "reason": "x"}, "status", ACTOR),
+        ("/aml/screening-hits/{hit}/decide", {"status": "dismissed", "reason": ""}, "reason", ACTOR),
+    ],
+    ("POST", "/aml/customers/{customer_id}/screen"): [
+        ("/aml/customers/abc/screen", {}, "customer_id", ACTOR)
+    ],
+    ("POST", "/aml/typologies"): [
+        (
+            "/aml/typologies",
+            {"params": {"fan_in": {"min_counterparties": 1}}, "note": "x"},
+            "fan_in.min_counterparties",
+            ACTOR,
+        ),
+        ("/aml/typologies", {"params": {"astrology": {}}, "note": "x"}, "astrology", ACTOR),
+        ("/aml/typologies", {"params": {}, "note": ""}, "note", ACTOR),
+    ],
+    ("POST", "/aml/typologies/backtest"): [
+        (
+            "/aml/typologies/backtest",
+            {"params": {}, "start": "2026-11-20", "end": "2026-11-19"},
+            "end",
+            ACTOR,
+        ),
+        (
+            "/aml/typologies/backtest",
+            {"params": {"cycle": {"max_length": "many"}}, "start": "2026-11-19", "end": "2026-11-20"},
+            "cycle.max_length",
+            ACTOR,
+        ),
+    ],
 }

@@ -25,6 +25,7 @@ MANAGE_RATES = "aml.manage_rates"
 VIEW_SCREENING = "aml.view_screening"
 MANAGE_WATCH_LISTS = "aml.manage_watch_lists"
 DECIDE_HITS = "aml.decide_hits"
+SCREEN_NAMES = "aml.screen_names"
 VIEW_MODELS = "aml.view_models"
 TRAIN_MODELS = "aml.train_models"
 APPROVE_MODELS = "aml.approve_models"
@@ -43,6 +44,7 @@ register_permissions(
         VIEW_SCREENING: _("View watch lists and screening hits"),
         MANAGE_WATCH_LISTS: _("Import watch lists and screen names"),
         DECIDE_HITS: _("Confirm or dismiss screening hits, with reasons"),
+        SCREEN_NAMES: _("Screen names in real time (payment systems)"),
         VIEW_MODELS: _("View fraud-model versions and their evaluation"),
         TRAIN_MODELS: _("Train fraud-model versions"),
         APPROVE_MODELS: _("Approve and deploy a fraud-model version (not one's own)"),
@@ -51,8 +53,9 @@ register_permissions(
         "aml_officer": [
             VIEW_CUSTOMERS, MANAGE_CUSTOMERS, VIEW_REPORTS, PREPARE_REPORTS, REVIEW_REPORTS, VIEW_ALERTS,
             INVESTIGATE, DECIDE_CASES, MANAGE_RATES, VIEW_SCREENING, MANAGE_WATCH_LISTS, DECIDE_HITS, VIEW_MODELS,
-            TRAIN_MODELS, APPROVE_MODELS,
+            TRAIN_MODELS, APPROVE_MODELS, SCREEN_NAMES,
         ],
+        "administrator": [SCREEN_NAMES],
         "risk_analyst": [VIEW_MODELS, TRAIN_MODELS, APPROVE_MODELS, VIEW_SCREENING],
         "compliance_officer": [VIEW_CUSTOMERS, VIEW_REPORTS, VIEW_ALERTS, VIEW_SCREENING, VIEW_MODELS],
         "auditor": [VIEW_CUSTOMERS, VIEW_REPORTS, VIEW_ALERTS, VIEW_SCREENING, VIEW_MODELS],

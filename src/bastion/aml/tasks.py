@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -65,3 +65,11 @@ def remind_aml_deadlines() -> dict[str, int]:
     from bastion.aml.services.calendar import regulatory_calendar
 
     return do_remind_aml_deadlines(today=regulatory_calendar().local_day(timezone.now()))
+
+
+@db_task()
+def rescreen_customers_task(list_code: str, entry_ids: list[str]) -> int:
+    """After a list import: screen every customer against the changed entries."""
+    from bastion.aml.actions.screening import do_rescreen_customers
+
+    return do_rescreen_customers(list_code=list_code, entry_ids=entry_ids)

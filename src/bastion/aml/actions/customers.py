@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from bastion.aml import permissions as perms
 from bastion.aml.actions.common import choice, clean_text, person_of, require
-from bastion.aml.choices import AlertStatus, CustomerKind, IdType, ReportStatus
+from bastion.aml.actions.screening import screen_customer
+from bastion.aml.choices import AlertStatus, CustomerKind, IdType, ReportStatus, ScreeningTrigger
 from bastion.aml.models import BeneficialOwner, Customer, CustomerDocument
 from bastion.aml.rating import rate_customer
 from bastion.aml.services.customers import ID_INDEX_CONTEXT
@@ -130,6 +131,7 @@ def do_create_customer(
             raise FieldError("customer_no", _("A customer with this number exists."))
         _rerate(customer)
         customer.save()
+        screen_customer(customer, trigger=ScreeningTrigger.ONBOARDING, actor=actor)
         record_event(action="aml.create_customer", actor=actor, obj=customer,
                      after={"kind": kind, "fields": sorted(data), "rating": customer.risk_rating})  # fmt: skip
     return customer

@@ -18,7 +18,7 @@ from bastion.aml.services.cases import OPEN_CASES
 PENDING = (ReportStatus.DRAFT, ReportStatus.REVIEWED)
 
 
-def _officers() -> list[object]:
+def officers() -> list[object]:
     users = get_user_model().objects.filter(is_active=True)
     return [u for u in users if u.has_permission(perms.REVIEW_REPORTS)]
 
@@ -52,6 +52,6 @@ def do_remind_aml_deadlines(*, today: dt.date) -> dict[str, int]:
     )
     with transaction.atomic():
         do_notify(
-            recipients=_officers(), kind="aml.deadlines", subject=_("AML deadlines"), body=body, link="/aml/"
+            recipients=officers(), kind="aml.deadlines", subject=_("AML deadlines"), body=body, link="/aml/"
         )
     return counts

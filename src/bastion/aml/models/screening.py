@@ -48,8 +48,10 @@ class WatchListEntry(models.Model):
     entry_type = models.CharField(_("type"), max_length=12, choices=WatchEntryType.choices)
     name = models.CharField(_("name"), max_length=300)
     aliases = models.JSONField(_("aliases"), default=list)
-    date_of_birth = models.CharField(_("date of birth"), max_length=10, blank=True)
-    nationality = models.CharField(_("nationality"), max_length=3, blank=True)
+    dates_of_birth = models.JSONField(
+        _("dates of birth"), default=list, help_text=_("YYYY, YYYY-MM or YYYY-MM-DD.")
+    )
+    nationalities = models.JSONField(_("nationalities"), default=list)
     program = models.CharField(_("programme"), max_length=200, blank=True)
     category = models.CharField(_("category"), max_length=60, blank=True)
     active = models.BooleanField(_("active"), default=True)
