@@ -204,7 +204,7 @@ def evaluate(
     }
 
 
-def pr_curve(truth: np.ndarray, probabilities: np.ndarray) -> list[dict[str, float]]:
+def pr_curve(truth: np.ndarray, probabilities: np.ndarray) -> list[dict[str, float | None]]:
     """The precision-recall curve thinned to about ``PR_CURVE_POINTS`` points, for the console chart."""
     precision, recall, thresholds = precision_recall_curve(truth, probabilities)
     # precision/recall have one more entry than thresholds (the end point recall 0, precision 1).
