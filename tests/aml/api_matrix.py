@@ -25,6 +25,7 @@ from bastion.aml.models import (
     WatchListEntry,
 )
 from bastion.risk.models import StoredPayment
+from tests.aml import api_matrix_fraud as _fraud
 from tests.api.matrix import Case as MatrixCase
 from tests.api.matrix import permission_then_scope, person_only, role_of
 from tests.factories import make_user
@@ -273,6 +274,7 @@ def build_targets(api_world: Any) -> dict[str, dict[str, Any]]:
         for kind, value in found.items():
             targets.setdefault(kind, {})[side] = value
     _screening(targets)
+    targets.update(_fraud.build_targets(api_world))
     return targets
 
 
@@ -461,3 +463,12 @@ BAD_INPUT: dict[tuple[str, str], list[tuple[Any, ...]]] = {
         ),
     ],
 }
+
+
+# --- the fraud-model endpoints (tests/aml/api_matrix_fraud.py) --------------------------------------
+MATRIX.update(_fraud.MATRIX)
+PATH_PARAMS.update(_fraud.PATH_PARAMS)
+LIST_BRANCH_OF.update(_fraud.LIST_BRANCH_OF)
+NOT_LISTS |= _fraud.NOT_LISTS
+LIST_READERS.update(_fraud.LIST_READERS)
+BAD_INPUT.update(_fraud.BAD_INPUT)

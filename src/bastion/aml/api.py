@@ -18,6 +18,7 @@ from bastion.aml import permissions as perms
 from bastion.aml.actions import customers as actions
 from bastion.aml.actions.reports import do_record_exchange_rate
 from bastion.aml.api_cases import mount as mount_cases
+from bastion.aml.api_fraud import mount as mount_fraud
 from bastion.aml.api_reports import mount as mount_reports
 from bastion.aml.api_screening import mount as mount_screening
 from bastion.aml.choices import CustomerKind, CustomerRiskRating, IdType
@@ -233,3 +234,4 @@ def record_rate(request: HttpRequest, payload: RateIn) -> Any:
 mount_reports(router)
 mount_cases(router)
 mount_screening(router)
+mount_fraud(router)

@@ -45,3 +45,13 @@ register_section(
         frozenset({"str_list", "str_detail"}),
     )
 )
+register_section(
+    Section(
+        "aml_models",
+        _("Fraud models"),
+        "aml:model_list",
+        perms.VIEW_MODELS,
+        85,
+        frozenset({"model_list", "model_detail"}),
+    )
+)

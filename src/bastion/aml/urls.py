@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from bastion.aml.views import cases, customers, queue, reports
+from bastion.aml.views import cases, customers, models, queue, reports
 
 app_name = "aml"
 
@@ -39,4 +39,5 @@ urlpatterns: list[URLPattern] = [
     path("reports/suspicious/<int:report_id>/review/", reports.str_review, name="str_review"),
     path("reports/suspicious/<int:report_id>/submit/", reports.str_submit, name="str_submit"),
     path("reports/suspicious/<int:report_id>/follow-up/", reports.str_follow_up, name="str_follow_up"),
+    *models.url_patterns(),
 ]

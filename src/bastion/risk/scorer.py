@@ -13,6 +13,7 @@ Both the ``bastion risk-scorer`` process (all partitions, behind the Decision AP
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,9 +24,11 @@ from typing import Any
 from django.db import DatabaseError, IntegrityError
 from django.utils import timezone
 
+from bastion.aml.services import fraud as fraud_services
 from bastion.engine import (
     Engine,
     EngineConfig,
+    Model,
     Payment,
     PaymentValidationError,
     RuleSet,
@@ -44,12 +47,19 @@ logger = logging.getLogger(__name__)
 # same process (the inline scorer) switch on their next batch; others poll (docs/decisions/0505).
 _activations = 0
 _list_changes = 0
+_model_activations = 0
 
 
 def ruleset_activated() -> None:
     """Tell this process's owners that the active rule-set version changed."""
     global _activations
     _activations += 1
+
+
+def fraud_model_activated() -> None:
+    """Tell this process's owners that the fraud model in use changed (they swap the engine's model)."""
+    global _model_activations
+    _model_activations += 1
 
 
 def lists_changed() -> None:
@@ -87,7 +97,7 @@ def build_engine(
     ruleset_text: str,
     config: EngineConfig,
     lists: Mapping[str, Iterable[str]] | None = None,
-    model: ReferenceModel | None = None,
+    model: Model | None = None,
 ) -> Engine:
     """The engine of a rule-set text with the named lists it uses (default: those in force now).
 
@@ -136,6 +146,11 @@ class PartitionOwner:
         self.reference_revision: tuple[Any, ...] = ()
         self.days = DayTotals()
         self.engine: Engine | None = None
+        # The fraud model in use (aml), added to the reference model's points; None: rules only.
+        self.fraud: Any = None
+        self.fraud_number = 0
+        self._model_activations = _model_activations
+        self.ruleset_text = ""
 
     # --- state --------------------------------------------------------------------------------
     def load(self, *, ruleset: Any = None) -> None:
@@ -149,7 +164,10 @@ class PartitionOwner:
         contents, expire_at = services.list_contents()
         self.reference_revision = services.reference_revision()
         self.reference.replace(*services.reference_tables())
-        engine = build_engine(row.text, self.config, contents, self.reference)
+        fraud = fraud_services.active_fraud_model()
+        engine = build_engine(
+            row.text, self.config, contents, fraud_services.scoring_model(self.reference, fraud)
+        )
         parts: dict[int, _Partition] = {}
         for p in self.owned:
             part = _Partition(engine.scorer())
@@ -164,11 +182,13 @@ class PartitionOwner:
             parts[p] = part
         replayed = self._replay(parts, engine)
         self.engine, self.parts = engine, parts
+        self.fraud, self.fraud_number, self.ruleset_text = fraud, fraud.version if fraud else 0, row.text
         self._load_controls()
         self.ruleset_id, self.ruleset_number = row.pk, row.number
         self.lists_revision, self.lists_expire_at = revision, expire_at
         self._checked_at = time.monotonic()
         self._activations, self._list_changes = _activations, _list_changes
+        self._model_activations = _model_activations
         logger.info(
             "risk partitions %s loaded (rule set v%s, %s payments replayed)", self.owned, row.number, replayed
         )
@@ -190,14 +210,21 @@ class PartitionOwner:
         if self.engine is None:
             self.load()
             return
-        told = self._activations != _activations or self._list_changes != _list_changes
+        told = (self._activations, self._list_changes, self._model_activations) != (
+            _activations,
+            _list_changes,
+            _model_activations,
+        )
         expired = self.lists_expire_at is not None and timezone.now() >= self.lists_expire_at
         if not (told or expired or now - self._checked_at >= conf.ruleset_check_seconds()):
             return
         self._checked_at, self._activations, self._list_changes = now, _activations, _list_changes
+        self._model_activations = _model_activations
         if services.active_ruleset_id() != self.ruleset_id:
             self.load()
             return
+        if fraud_services.active_version_number() != self.fraud_number:
+            self._swap_fraud_model()
         if services.controls_revision() != self.controls_revision:
             self._load_controls()
         reference = services.reference_revision()
@@ -210,6 +237,17 @@ class PartitionOwner:
             self.lists_expire_at is not None and timezone.now() >= self.lists_expire_at
         ):
             self._reload_lists(revision)
+
+    def _swap_fraud_model(self) -> None:
+        """Score with the fraud model now in use: same rule set, so each partition keeps its state."""
+        assert self.engine is not None
+        fraud = fraud_services.active_fraud_model()
+        model = fraud_services.scoring_model(self.reference, fraud)
+        engine = build_engine(self.ruleset_text, self.config, dict(self.engine.lists), model)
+        for part in self.parts.values():
+            part.scorer = engine.scorer(part.scorer.state)
+        self.engine, self.fraud, self.fraud_number = engine, fraud, fraud.version if fraud else 0
+        logger.info("risk partitions %s now score with fraud model v%s", self.owned, self.fraud_number)
 
     def _load_controls(self) -> None:
         """Active limits and authorisation thresholds, and the day totals of the owned accounts."""
@@ -331,7 +369,16 @@ class PartitionOwner:
         part = self.parts.get(hashed % self.count)
         if part is None:
             return None
-        scored = self.reference.explain(part.scorer.score(payment), payment)
+        if self.fraud is None:
+            scored = self.reference.explain(part.scorer.score(payment), payment)
+        else:
+            # The features are needed again for the model's explanation, stored with the decision.
+            values, decided = part.scorer.score_with_features(payment)
+            scored = self.reference.explain(decided, payment)
+            if decided.model_points:  # only then can the fraud model have added points to explain
+                explained = self.fraud.explanation_part(payment, part.scorer.engine.named_features(values))
+                if explained is not None:
+                    scored = dataclasses.replace(scored, fired=(*scored.fired, explained))
         verdict = apply_controls(scored, payment, self.controls, self.days)
         decision = verdict.decision
         if decision.action in COUNTED_ACTIONS:
