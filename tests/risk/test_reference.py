@@ -6,6 +6,8 @@ from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
+
+from bastion.engine import Engine, load_default_ruleset
 import pytest
 from django.utils import timezone
 
@@ -114,6 +116,11 @@ def test_batch_and_backtests_see_the_same_points(world: World, gateway: Any) -> 
     one = [model.score_one(Payment.from_mapping(r, config), {}) for r in records]
     frame = pl.DataFrame(records).with_columns(pl.col("channel").cast(pl.Enum(["mobile", "atm", "pos"])))
     assert one == [15, 25, 40, 0] and model.score_batch(frame, {}).to_list() == one
+    # Through the engine's own batch path (attribute-named columns), as backtests run it.
+    engine = Engine(load_default_ruleset(), lists={"blocklist": set(), "watchlist": set()}, model=model)
+    stamped = [r | {"id": f"B-{n}"} for n, r in enumerate(records)]
+    batch = list(engine.score_frame(pl.DataFrame(stamped)).decisions())
+    assert [d.model_points for d in batch] == one
     call(session_client(world.users["risk_analyst"]), "POST", "/api/v1/risk/channels/mobile/assessments",
          assessment(qualitative_rating="high"))  # fmt: skip
     decided = [decide(gateway, n) for n in range(3)]

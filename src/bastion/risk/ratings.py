@@ -73,8 +73,11 @@ class ReferenceModel:
                 .fill_null(0)
             )
 
+        # The engine's batch frame names columns by attribute ("institution"); boundary-named
+        # frames (imports, tests) say "counterparty_institution".
+        institution = "institution" if "institution" in frame.columns else "counterparty_institution"
         counterparty = pl.max_horizontal(
-            lookup("counterparty_institution", self._institution_points),
+            lookup(institution, self._institution_points),
             lookup("payee_customer", self._merchant_points),
         )
         total = lookup("channel", self._channel_points) + counterparty
