@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from io import StringIO
 
-from bastion.aml.models import Alert, Case, Customer, LargeValueReport, SuspiciousReport
+from bastion.aml.models import (
+    Alert,
+    Case,
+    Customer,
+    FraudModelVersion,
+    LargeValueReport,
+    ScreeningHit,
+    SuspiciousReport,
+)
 from bastion.demo import aml as demo_aml
 from bastion.demo import risk as demo_risk
 from bastion.demo.organisation import build_organisation
@@ -28,6 +36,11 @@ def test_aml_demo_builds_on_the_payments(db):
     assert Alert.objects.filter(source="rule").exists()
     assert set(Case.objects.values_list("status", flat=True)) == {"open", "proposed", "reported"}
     assert SuspiciousReport.objects.filter(status="draft").count() == 1
+    # Screening shows tolerant matches with reasons, and one escalated terrorist-list hit.
+    assert ScreeningHit.objects.filter(entry__watch_list__code="internal").count() >= 3
+    assert ScreeningHit.objects.filter(escalated=True, alert__score=100).count() == 1
+    assert Alert.objects.filter(source="typology").exists()
+    assert FraudModelVersion.objects.get().status == "trained"
     assert (
         demo_aml.load(institution=institution, branches=branches, stdout=StringIO()) == "aml: already loaded"
     )

@@ -7,6 +7,12 @@ demo day that has ended, the rule sweep turns the demo decisions into alerts, an
 the life of an investigation: one open with notes, one proposed for a second officer, one reported
 with its suspicious transaction report in draft. Everything goes through the ``do_*`` actions.
 
+Screening: an internal watch list names three of the demo customers in other renderings (pinyin,
+traditional characters, swapped order) so the hits page shows why each matched, and a fictional
+terrorist list in the UN consolidated-list shape shows an escalated hit. Typologies run over the
+demo payments with merchant acquiring accounts exempted, and a fraud-model version trained on
+generated payments waits for a second person's approval.
+
 Idempotent: when any AML customer exists, nothing more is loaded.
 """
 
@@ -30,6 +36,8 @@ from bastion.aml.actions.cases import (
 from bastion.aml.actions.customers import do_add_beneficial_owner, do_create_customer
 from bastion.aml.actions.pipeline import do_sweep_rule_alerts
 from bastion.aml.actions.reports import do_generate_large_value_reports, do_record_exchange_rate
+from bastion.aml.actions.screening import do_create_watch_list, do_import_watch_list, do_rescreen_customers
+from bastion.aml.actions.typologies import do_sweep_typologies, do_update_typology_settings
 from bastion.aml.models import Alert, Customer
 from bastion.aml.services.calendar import regulatory_calendar
 from bastion.identity.models import User
@@ -153,6 +161,77 @@ def _cases() -> int:
     return len(subjects)
 
 
+# Fictional entries in the shape of the UN consolidated list (no real person or entity).
+TERRORIST_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<CONSOLIDATED_LIST dateGenerated="2026-11-01T00:00:00.000Z"><INDIVIDUALS>
+<INDIVIDUAL><DATAID>DEMO-T-1</DATAID><FIRST_NAME>RASHID</FIRST_NAME><SECOND_NAME>AL-DEMO</SECOND_NAME>
+<UN_LIST_TYPE>Al-Qaida</UN_LIST_TYPE><INDIVIDUAL_ALIAS><ALIAS_NAME>Abu Demo</ALIAS_NAME></INDIVIDUAL_ALIAS>
+<INDIVIDUAL_DATE_OF_BIRTH><YEAR>1971</YEAR></INDIVIDUAL_DATE_OF_BIRTH></INDIVIDUAL>
+</INDIVIDUALS><ENTITIES>
+<ENTITY><DATAID>DEMO-T-2</DATAID><FIRST_NAME>NORTHWIND RELIEF FOUNDATION (DEMO)</FIRST_NAME>
+<UN_LIST_TYPE>Al-Qaida</UN_LIST_TYPE></ENTITY>
+</ENTITIES></CONSOLIDATED_LIST>"""
+
+
+def _renderings(name: str) -> list[str]:
+    """The same Chinese name as a list publisher might print it: pinyin, traditional, order swapped."""
+    from opencc import OpenCC
+    from pypinyin import lazy_pinyin
+
+    syllables = lazy_pinyin(name)
+    family, given = syllables[0].upper(), "".join(syllables[1:]).capitalize()
+    return [f"{family} {given}", OpenCC("s2t").convert(name), f"{given} {family}"]
+
+
+def _watch_lists(rng: random.Random) -> int:
+    do_create_watch_list(
+        code="internal", name="内部关注名单", kind="internal", source="反洗钱中心", actor=None
+    )
+    do_create_watch_list(code="un-demo", name="联合国安理会综合制裁名单（演示）", kind="terrorist",
+                         source="UN Security Council (fictional demo entries)", actor=None)  # fmt: skip
+    people = list(Customer.objects.filter(kind="natural_person").order_by("customer_no"))
+    rows = ["id,type,name,aliases,date_of_birth,nationality,program,category"]
+    for n, customer in enumerate(rng.sample(people, 3), start=1):
+        primary, *aliases = _renderings(customer.name)
+        rows.append(
+            f"INT-{n},person,{primary},{'|'.join(aliases)},{customer.date_of_birth[:4]},CHN,内部关注,internal"
+        )
+    rows.append("INT-9,person,Wu Mingzhe,吴明哲,1966,CHN,涉诈账户持有人,fraud")
+    do_import_watch_list(code="internal", data="\n".join(rows) + "\n", fmt="csv", replace=False, actor=None)
+    do_import_watch_list(code="un-demo", data=TERRORIST_XML, fmt="xml", replace=False, actor=None)
+    do_create_customer(customer_no="C9900001", kind="natural_person", branch_id=_any_branch(), actor=None,
+                       data={"name": "拉希德", "name_en": "Rashid Al-Demo", "id_type": "passport",
+                             "id_number": "P9900001", "nationality": "SYR", "date_of_birth": "1971-05-02",
+                             "occupation": "trade"})  # fmt: skip
+    return do_rescreen_customers(list_code="internal", entry_ids=["INT-1", "INT-2", "INT-3", "INT-9"])
+
+
+def _typologies() -> int:
+    do_update_typology_settings(params={"input": {"exempt_prefixes": ["M"]}}, actor=None,
+                                note="商户收单账户（M 开头）不参与资金集中类检测")  # fmt: skip
+    raised = 0
+    while True:
+        found = do_sweep_typologies()
+        raised += found
+        if not StoredPayment.objects.filter(pk__gt=_cursor("typology-alerts")).exists():
+            return raised
+
+
+def _cursor(name: str) -> int:
+    from bastion.aml.models import SweepCursor
+
+    return int(SweepCursor.objects.filter(name=name).values_list("position", flat=True).first() or 0)
+
+
+def _fraud_model() -> None:
+    from bastion.aml.actions.fraud import do_train_fraud_model
+
+    do_train_fraud_model(train_start=dt.date(2026, 1, 5), train_end=dt.date(2026, 1, 25),
+                         test_start=dt.date(2026, 1, 26), test_end=dt.date(2026, 2, 3), synthetic=True,
+                         synthetic_rows=30_000, seed=3, actor=User.objects.get(username="risk"),
+                         note="演示：在生成数据上训练，待第二人复核")  # fmt: skip
+
+
 def load(*, institution: Any, branches: Sequence[Any], stdout: Any) -> str:
     """Load the AML demo on top of the demo payments; returns a one-line summary."""
     if Customer.objects.exists():
@@ -161,9 +240,15 @@ def load(*, institution: Any, branches: Sequence[Any], stdout: Any) -> str:
         return "aml: no payments to build on"
     rng = random.Random(SEED)
     customers = _customers(rng)
+    hits = _watch_lists(rng)
     reports = _reports()
     while do_sweep_rule_alerts():
         pass
+    raised = _typologies()
     alerts = Alert.objects.count()
     cases = _cases()
-    return f"aml: {customers} customers rated, {reports} large-value reports, {alerts} alerts, {cases} cases"
+    _fraud_model()
+    return (
+        f"aml: {customers} customers rated, {hits} screening hits, {reports} large-value reports, "
+        f"{alerts} alerts ({raised} from typologies), {cases} cases, a fraud model awaiting approval"
+    )

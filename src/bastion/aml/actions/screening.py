@@ -126,6 +126,8 @@ def do_import_watch_list(
                      after={"added": len(result.added), "updated": len(result.updated),
                             "removed": len(result.removed), "format": fmt})  # fmt: skip
         changed = result.added + result.updated
+        # This transaction already sees the new entries; other processes notice the revision.
+        lists_changed()
         transaction.on_commit(lists_changed)
         if changed:
             transaction.on_commit(lambda: _rescreen_later(code, changed))

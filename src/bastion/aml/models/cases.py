@@ -37,10 +37,10 @@ class Alert(models.Model):
     summary_zh = models.CharField(_("summary (Chinese)"), max_length=500)
     summary_en = models.CharField(_("summary (English)"), max_length=500)
     details = models.JSONField(_("details"), default=dict)
-    payment_ids = models.JSONField(_("payments"), default=list)
+    payment_ids = models.JSONField(_("payment ids"), default=list)
     total = models.DecimalField(_("total (CNY)"), max_digits=20, decimal_places=2, default=0)
-    first_at = models.DateTimeField(_("from"), null=True, blank=True)
-    last_at = models.DateTimeField(_("to"), null=True, blank=True)
+    first_at = models.DateTimeField(_("first payment"), null=True, blank=True)
+    last_at = models.DateTimeField(_("last payment"), null=True, blank=True)
     raised_at = models.DateTimeField(_("raised"), default=timezone.now, db_index=True)
     status = models.CharField(
         _("status"), max_length=10, choices=AlertStatus.choices, default=AlertStatus.NEW
@@ -97,7 +97,7 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     proposed_at = models.DateTimeField(_("proposed"), null=True, blank=True)
-    decision = models.CharField(_("decision"), max_length=8, choices=CaseDecision.choices, blank=True)
+    decision = models.CharField(_("case decision"), max_length=8, choices=CaseDecision.choices, blank=True)
     decision_reason = models.TextField(_("reasons"), blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

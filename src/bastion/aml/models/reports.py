@@ -57,7 +57,7 @@ class LargeValueReport(models.Model):
     )
     total = models.DecimalField(_("total"), max_digits=20, decimal_places=2)
     threshold = models.DecimalField(_("threshold"), max_digits=20, decimal_places=2)
-    payment_count = models.PositiveIntegerField(_("payments"))
+    payment_count = models.PositiveIntegerField(_("number of payments"))
     single = models.BooleanField(_("a single payment meets the standard"), default=False)
     due_on = models.DateField(_("due"), db_index=True)
     status = models.CharField(
@@ -128,7 +128,7 @@ class SuspiciousReport(models.Model):
     summary = models.TextField(_("description of the suspicion"))
     measures = models.TextField(_("measures taken"), blank=True)
     typologies = models.JSONField(_("typologies"), default=list)
-    payment_ids = models.JSONField(_("payments"), default=list)
+    payment_ids = models.JSONField(_("payment ids"), default=list)
     total = models.DecimalField(_("total (CNY)"), max_digits=20, decimal_places=2, default=0)
     status = models.CharField(
         _("status"), max_length=12, choices=ReportStatus.choices, default=ReportStatus.DRAFT

@@ -7,8 +7,11 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from bastion.aml import permissions as perms
 from bastion.aml.choices import AlertStatus, CaseStatus
 from bastion.aml.models import Alert, Case
+from bastion.identity.models import User
+from bastion.identity.permissions import ROLES
 from bastion.platform.errors import NotFound
 from bastion.platform.scoping import Principal, scoped
 
@@ -79,3 +82,10 @@ def queue_counts(principal: Principal) -> dict[str, int]:
         proposed=Count("pk", filter=Q(status=CaseStatus.PROPOSED)),
     )
     return {"new_alerts": list_alerts(principal).count(), **counted}
+
+
+def list_investigators() -> QuerySet[User]:
+    """Active people whose roles let them investigate, for the assignee choice."""
+    roles = [code for code, role in ROLES.items() if perms.INVESTIGATE in role.permissions]
+    people = User.objects.filter(is_active=True, user_roles__role__code__in=roles)
+    return people.distinct().order_by("username")

@@ -1,4 +1,4 @@
-"""Structured exports of regulatory reports: XML and CSV (format: docs/guide/en/aml-reports.md).
+"""Structured exports of regulatory reports: XML and CSV (format: docs/guide/en/aml.md).
 
 The reporting centre needs the customer's identity in clear, so an export carries clear identity
 data only for a principal allowed to see it, and every export is written to the audit trail as a

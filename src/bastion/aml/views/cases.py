@@ -24,15 +24,13 @@ from bastion.aml.services.flow_graph import case_flow_graph
 from bastion.aml.views.common import actor_of, attempt, regulatory_today
 from bastion.aml.views.flow_svg import flow_svg
 from bastion.aml.views.queue import decorate_alert, decorate_case
-from bastion.identity.services import list_users
 from bastion.web.http import console_view
 
 MAX_ASSIGNEES = 200
 
 
 def _investigators(actor: Any) -> list[Any]:
-    users = list_users(actor).filter(is_active=True).order_by("username")[:MAX_ASSIGNEES]
-    return [u for u in users if u.has_permission(perms.INVESTIGATE)]
+    return list(services.list_investigators()[:MAX_ASSIGNEES])
 
 
 def _permissions(case: Any, actor: Any) -> dict[str, bool]:
