@@ -70,3 +70,16 @@ def test_deadline_reminder_reaches_officers(world: World) -> None:
     assert counts["large_value"] == 1
     officer = world.users["aml_officer"]
     assert Notification.objects.filter(recipient=officer, kind="aml.deadlines").exists()
+
+
+def test_shared_list_hits_reach_aml(world: World) -> None:
+    from bastion.risk.actions.lists import do_add_list_entry
+    from bastion.risk.scorer import lists_changed
+
+    do_add_list_entry(list_name="watchlist", value="6222021111000099", entry_type="payee",
+                      reason="反诈中心共享：涉诈收款账户", actor=world.users["risk_analyst"])  # fmt: skip
+    lists_changed()
+    body = decide(submitter(world), 1, payee_account="6222021111000099", amount="3000.00")
+    assert "LIST-WATCHED" in {r["id"] for r in body["fired"]}
+    do_sweep_rule_alerts()
+    assert Alert.objects.get(code="LIST-WATCHED").payment_ids == [body["payment_id"]]

@@ -2,9 +2,9 @@
 step of ARCHITECTURE.md's payment flow).
 
 The rule sweep reads decisions after its cursor and raises one alert per customer, rule and trade
-day for the rules tagged ``aml`` in the rule-set version that made the decision (structuring, rapid
-in-and-out, concentration, dormant accounts in the default set; analysts route any rule here by
-tagging it). Further payments of the same customer, rule and day join that alert while it is new.
+day for the rules tagged ``aml`` or ``list`` in the rule-set version that made the decision
+(structuring, rapid in-and-out, concentration, dormant accounts, and hits on the block and watch
+lists that every department shares, in the default set; analysts route any rule here by tagging it). Further payments of the same customer, rule and day join that alert while it is new.
 Large-value rules are left to the large-value reports, fraud rules to the held-payment queue.
 """
 
@@ -27,7 +27,7 @@ from bastion.engine import RuleSet
 from bastion.engine.errors import RuleSetError
 from bastion.risk.models import Decision, RuleSetVersion
 
-AML_TAG = "aml"
+AML_TAGS = frozenset({"aml", "list"})
 RULE_CURSOR = "rule-alerts"
 BATCH = 2000
 
@@ -49,7 +49,7 @@ class _Group:
 
 @lru_cache(maxsize=64)
 def aml_rule_ids(ruleset_id: int) -> frozenset[str]:
-    """Ids of the rules tagged ``aml`` in one rule-set version (versions never change once stored)."""
+    """Ids of the rules routed to AML in one rule-set version (versions never change once stored)."""
     text = RuleSetVersion.objects.filter(pk=ruleset_id).values_list("text", flat=True).first()
     if not text:
         return frozenset()
@@ -57,7 +57,7 @@ def aml_rule_ids(ruleset_id: int) -> frozenset[str]:
         rules = RuleSet.from_toml(text).rules
     except RuleSetError:
         return frozenset()
-    return frozenset(rule.id for rule in rules if AML_TAG in rule.tags)
+    return frozenset(rule.id for rule in rules if AML_TAGS & set(rule.tags))
 
 
 def _group(decisions: list[Decision]) -> dict[str, _Group]:
