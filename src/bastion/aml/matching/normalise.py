@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .chinese import char_reading, is_han, segment_pinyin, surname_length, surname_readings, to_simplified
@@ -71,16 +71,17 @@ class NameForm:
     han: str | None
     traditional: bool
     legal: frozenset[str]
+    # Groups joined without spaces: "Zhang Wei", "zhangwei" and "ZHANG-Wei" agree here. Stored,
+    # not derived, because every comparison reads it.
+    compact: str = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "compact", "".join(self.groups))
 
     @property
     def han_derived(self) -> bool:
         """Whether the groups are a pinyin rendering of Han characters."""
         return self.han is not None
-
-    @property
-    def compact(self) -> str:
-        """Groups joined without spaces: "Zhang Wei", "zhangwei" and "ZHANG-Wei" agree here."""
-        return "".join(self.groups)
 
     @property
     def signature(self) -> str:

@@ -54,7 +54,7 @@ class PreparedQuery:
     """A query form with what every comparison needs precomputed once."""
 
     form: NameForm
-    rotations: tuple[tuple[str, bool], ...]
+    rotations: dict[str, bool]
     sorted_groups: tuple[str, ...]
     sorted_syllables: tuple[str, ...] | None
     phonetic: tuple[str, ...]
@@ -70,7 +70,7 @@ class PreparedQuery:
         syllables = tuple(sorted(form.syllables)) if form.syllables is not None else None
         return cls(
             form=form,
-            rotations=tuple(rotations.items()),
+            rotations=rotations,
             sorted_groups=tuple(sorted(form.groups)),
             sorted_syllables=syllables,
             phonetic=tuple(phonetic_key(g) for g in form.groups),
@@ -108,23 +108,25 @@ def _base(query: NameForm, entry: NameForm) -> tuple[float, tuple[MatchMethod, .
 
 def _exact(query: PreparedQuery, entry: NameForm) -> Comparison | None:
     """Equal compact forms, in the given order or transposed."""
-    score, methods, pending = _base(query.form, entry)
-    compact = entry.compact
-    transposed = False
-    for rotation, moved in query.rotations:
-        if rotation == compact:
-            transposed = moved
-            break
-    else:
-        same_groups = len(entry.groups) > 1 and query.sorted_groups == tuple(sorted(entry.groups))
+    transposed = query.rotations.get(entry.compact)
+    if transposed is None:
+        groups, syllables = entry.groups, entry.syllables
+        same_groups = (
+            len(groups) > 1
+            and len(groups) == len(query.sorted_groups)
+            and query.sorted_groups == tuple(sorted(groups))
+        )
         same_syllables = (
-            entry.syllables is not None
-            and len(entry.syllables) > 1
-            and query.sorted_syllables == tuple(sorted(entry.syllables))
+            syllables is not None
+            and query.sorted_syllables is not None
+            and len(syllables) > 1
+            and len(syllables) == len(query.sorted_syllables)
+            and query.sorted_syllables == tuple(sorted(syllables))
         )
         if not (same_groups or same_syllables):
             return None
         transposed = True
+    score, methods, pending = _base(query.form, entry)
     if transposed:
         score -= TRANSPOSITION_PENALTY
         methods = (*methods, MatchMethod.TRANSPOSITION)
