@@ -167,7 +167,7 @@ def surname_readings(surname: str) -> list[tuple[tuple[str, ...], bool]]:
         return [(ordinary, False)]
     readings: list[tuple[tuple[str, ...], bool]]
     if len(surname) == 1:
-        readings = [((special[0],), False)] + [((r,), True) for r in special[1:]]
+        readings = [((special[0],), False), *(((r,), True) for r in special[1:])]
     else:
         readings = [(special, False)]
     if all(ordinary != r for r, _ in readings):

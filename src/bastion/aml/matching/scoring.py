@@ -63,7 +63,7 @@ class PreparedQuery:
     sorted_groups: tuple[str, ...]
     sorted_syllables: tuple[str, ...] | None
     phonetic: tuple[str, ...]
-    _similarity: dict[tuple[str, str], tuple[float, bool]] = field(default_factory=dict)
+    _similarity: dict[tuple[str, str, float | None], tuple[float, bool]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, form: NameForm) -> PreparedQuery:
@@ -209,11 +209,11 @@ def _group_score(
         best: tuple[float, bool, bool] = (0.0, False, False)
         for order, moved in _ORDERS[len(mine)]:
             total = 0.0
-            for position, word in enumerate(order):
-                total += matrix[word][position][0]
+            for position, index in enumerate(order):
+                total += matrix[index][position][0]
             score = total / len(mine) - (TRANSPOSITION_PENALTY if moved else 0.0)
             if score > best[0]:
-                lifted = any(matrix[word][position][1] for position, word in enumerate(order))
+                lifted = any(matrix[index][position][1] for position, index in enumerate(order))
                 best = (score, moved, lifted)
         return best
     if min(len(mine), len(entry)) < 2:
