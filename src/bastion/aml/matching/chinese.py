@@ -122,7 +122,8 @@ COMMON_SURNAMES = (
 
 def to_simplified(text: str) -> str:
     """Traditional (and variant) characters to simplified, via OpenCC's t2s tables."""
-    return _T2S.convert(text)
+    converted: str = _T2S.convert(text)  # opencc ships no type hints
+    return converted
 
 
 def is_han(char: str) -> bool:
