@@ -112,9 +112,18 @@ COMPOUND_SURNAMES = frozenset(
 )
 
 
+# The most common family names (about 85 % of the population): a Latin name whose first or last
+# word is one of their readings and which is entirely pinyin is treated as a Chinese name.
+COMMON_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+
+
 def to_simplified(text: str) -> str:
     """Traditional (and variant) characters to simplified, via OpenCC's t2s tables."""
-    return _T2S.convert(text)
+    converted: str = _T2S.convert(text)  # opencc ships no type hints
+    return converted
 
 
 def is_han(char: str) -> bool:
@@ -159,7 +168,7 @@ def surname_readings(surname: str) -> list[tuple[tuple[str, ...], bool]]:
         return [(ordinary, False)]
     readings: list[tuple[tuple[str, ...], bool]]
     if len(surname) == 1:
-        readings = [((special[0],), False)] + [((r,), True) for r in special[1:]]
+        readings = [((special[0],), False), *(((r,), True) for r in special[1:])]
     else:
         readings = [(special, False)]
     if all(ordinary != r for r, _ in readings):
@@ -201,3 +210,12 @@ def segment_pinyin(word: str) -> tuple[str, ...] | None:
             if current is None or len(option) < len(current):
                 best[start] = option
     return best[0]
+
+
+@lru_cache(maxsize=1)
+def surname_pinyin() -> frozenset[str]:
+    """Pinyin of common and compound family names ("wang", "zhang", "ouyang", "shan")."""
+    found = {char_reading(c) for c in COMMON_SURNAMES}
+    found.update("".join(char_reading(c) for c in name) for name in COMPOUND_SURNAMES)
+    found.update("".join(reading) for reading in SURNAME_READINGS.values())
+    return frozenset(found)

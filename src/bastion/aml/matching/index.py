@@ -99,6 +99,7 @@ class _Outcome:
     comparison: Comparison
 
 
+_NO_NOTES: tuple[str, ...] = ()
 # (total score, record, outcome, adjustment notes) of the best name of one entry.
 _Best = tuple[float, _Record, _Outcome, tuple[str, ...]]
 
@@ -327,7 +328,7 @@ class ScreeningIndex:
                     comparison, variant, record, alternative=alternative or variant.alternative
                 )
                 outcomes[facts] = outcome
-            total, notes = outcome.score, ()
+            total, notes = outcome.score, _NO_NOTES
             if secondary:
                 adjustments = secondary_adjustments(entry, screening.date_of_birth, screening.nationality)
                 total = max(0.0, min(100.0, total + sum(delta for delta, _ in adjustments)))

@@ -70,7 +70,7 @@ def query_keys(query: PreparedQuery) -> tuple[list[str], list[str]]:
     prefix = form.kind.value[0]
     exact = _exact(prefix, query.sorted_groups, query.sorted_syllables)
     fuzzy: set[str] = set()
-    for rotation, _moved in query.rotations:
+    for rotation in query.rotations:
         _deletions(prefix, rotation, fuzzy)
     _phonetic(prefix, form, fuzzy)
     fuzzy.difference_update(exact)

@@ -11,10 +11,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .chinese import char_reading, is_han, segment_pinyin, surname_length, surname_readings, to_simplified
+from .chinese import (
+    char_reading,
+    is_han,
+    segment_pinyin,
+    surname_length,
+    surname_pinyin,
+    surname_readings,
+    to_simplified,
+)
 from .model import EntryType
 
 # Letters NFKD does not decompose into ASCII.
@@ -23,6 +31,9 @@ _DOTTED_ABBREVIATION = re.compile(r"\b(?:[^\W\d_]\.){2,}")
 _TONE_DIGIT = re.compile(r"(?<=[a-z])[1-5](?![0-9])")
 _NAME_DOTS = "·•・‧⋅"
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam"})
+# The Arabic article carries no identity ("Al-Rashid" = "Rashid") but would inflate word-level
+# similarity of different surnames ("Al-Ghamdi" / "Al-Hashimi"); "bin" and "abu" do carry it.
+_PARTICLES = frozenset({"al", "el"})
 _UMLAUT_WORDS = {"lv": "lu", "nv": "nu", "lyu": "lu", "nyu": "nu"}
 _ORG_STOPWORDS = frozenset({"the", "and", "of", "und", "et", "y"})
 
@@ -71,16 +82,21 @@ class NameForm:
     han: str | None
     traditional: bool
     legal: frozenset[str]
+    # Groups joined without spaces: "Zhang Wei", "zhangwei" and "ZHANG-Wei" agree here. Stored,
+    # not derived, because every comparison reads it.
+    compact: str = field(init=False, compare=False)
+    # Pinyin of a Chinese name (Han-derived, or Latin that is all pinyin with a family name at one
+    # end): such names are compared syllable by syllable, see ``scoring``.
+    chinese: bool = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "compact", "".join(self.groups))
+        object.__setattr__(self, "chinese", self.han is not None or _looks_chinese(self))
 
     @property
     def han_derived(self) -> bool:
         """Whether the groups are a pinyin rendering of Han characters."""
         return self.han is not None
-
-    @property
-    def compact(self) -> str:
-        """Groups joined without spaces: "Zhang Wei", "zhangwei" and "ZHANG-Wei" agree here."""
-        return "".join(self.groups)
 
     @property
     def signature(self) -> str:
@@ -96,6 +112,18 @@ class NameForm:
         if self.syllables is not None and self.han_derived:
             return " ".join(self.syllables)
         return " ".join(self.groups)
+
+
+def _looks_chinese(form: NameForm) -> bool:
+    syllables, groups = form.syllables, form.groups
+    if syllables is None:
+        return False
+    if form.kind is EntryType.ORGANISATION:
+        return True
+    if len(syllables) > 4 or len(groups) > 3:
+        return False
+    ends = {groups[0], groups[-1]} if len(groups) > 1 else {syllables[0], syllables[-1]}
+    return not ends.isdisjoint(surname_pinyin())
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +232,7 @@ def name_variants(text: str, kind: EntryType) -> list[Variant]:
     prepared, converted = _prepare(text, kind)
     runs = _runs(prepared)
     if kind is EntryType.PERSON:
-        runs = [r for r in runs if r not in _TITLES]
+        runs = [r for r in runs if r not in _TITLES and r not in _PARTICLES] or runs
         if runs and all(is_han(c) for r in runs for c in r):
             han = "".join(runs) if len(runs) == 1 else "·".join(runs)
             return _han_person(han, converted)

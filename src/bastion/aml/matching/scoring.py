@@ -8,10 +8,11 @@ Score scale (0-100) and the reasoning behind each step:
 * the same name in another order (family name first or last, "ZHANG, Wei"): minus
   ``TRANSPOSITION_PENALTY``;
 * otherwise a fuzzy score: the mean similarity of aligned groups (rapidfuzz's normalised Indel
-  ratio), lifted to ``PHONETIC_FLOOR`` when two Latin words share a phonetic key. When a Han
-  name is involved and both sides are pinyin syllables, syllables are compared one by one and a
-  different syllable counts only half its letter similarity: "Zhang Wen" is another person than
-  张伟, not a typo of it.
+  ratio), lifted to ``PHONETIC_FLOOR`` when two Latin words share a phonetic key and similar
+  letters. When both names are pinyin of Chinese names (Han, or Latin with a family name at one
+  end), syllables are compared one by one: a different syllable keeps half its letter similarity
+  between two Han names (张文 is another person than 张伟) and 85 % with a Latin side (it may be
+  a typo), and words whose syllable structure differs ("yang" / "yunyang") keep 75 %.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from itertools import permutations
 
 from rapidfuzz.distance import Indel
 
+from .chinese import segment_pinyin
 from .model import MatchMethod
 from .normalise import NameForm, phonetic_key
 
@@ -30,7 +32,10 @@ TRANSPOSITION_PENALTY = 3.0
 ALTERNATIVE_READING_PENALTY = 4.0
 PHONETIC_FLOOR = 90.0
 EXTRA_GROUP_PENALTY = 5.0
-DIFFERENT_SYLLABLE_WEIGHT = 0.5
+HAN_SYLLABLE_WEIGHT = 0.5
+LATIN_SYLLABLE_WEIGHT = 0.85
+SYLLABLE_STRUCTURE_WEIGHT = 0.75
+PHONETIC_MIN_RATIO = 60.0
 LEGAL_FORM_PENALTY = 3.0
 
 
@@ -54,11 +59,11 @@ class PreparedQuery:
     """A query form with what every comparison needs precomputed once."""
 
     form: NameForm
-    rotations: tuple[tuple[str, bool], ...]
+    rotations: dict[str, bool]
     sorted_groups: tuple[str, ...]
     sorted_syllables: tuple[str, ...] | None
     phonetic: tuple[str, ...]
-    _similarity: dict[tuple[str, str], tuple[float, bool]] = field(default_factory=dict)
+    _similarity: dict[tuple[str, str, float | None], tuple[float, bool]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, form: NameForm) -> PreparedQuery:
@@ -70,31 +75,60 @@ class PreparedQuery:
         syllables = tuple(sorted(form.syllables)) if form.syllables is not None else None
         return cls(
             form=form,
-            rotations=tuple(rotations.items()),
+            rotations=rotations,
             sorted_groups=tuple(sorted(form.groups)),
             sorted_syllables=syllables,
             phonetic=tuple(phonetic_key(g) for g in form.groups),
         )
 
-    def similarity(self, mine: str, theirs: str) -> tuple[float, bool]:
-        """Similarity of two Latin groups (0-100) and whether the phonetic key lifted it."""
-        cached = self._similarity.get((mine, theirs))
-        if cached is not None:
-            return cached
-        if mine == theirs:
-            result = (100.0, False)
-        else:
-            ratio = Indel.normalized_similarity(mine, theirs) * 100.0
-            key = phonetic_key(mine)
-            lifted = (
-                ratio < PHONETIC_FLOOR
-                and min(len(mine), len(theirs)) >= 4
-                and len(key) >= 3
-                and key == phonetic_key(theirs)
-            )
-            result = (PHONETIC_FLOOR, True) if lifted else (ratio, False)
-        self._similarity[(mine, theirs)] = result
-        return result
+    def similarity(self, mine: str, theirs: str, *, syllable_weight: float | None) -> tuple[float, bool]:
+        """Similarity of two groups (0-100) and whether the phonetic key lifted it; pinyin
+        semantics when ``syllable_weight`` is given (see ``_pinyin_similarity``)."""
+        key = (mine, theirs, syllable_weight)
+        cached = self._similarity.get(key)
+        if cached is None:
+            if syllable_weight is None:
+                cached = _latin_similarity(mine, theirs)
+            else:
+                cached = _pinyin_similarity(mine, theirs, syllable_weight)
+            self._similarity[key] = cached
+        return cached
+
+
+def _latin_similarity(mine: str, theirs: str) -> tuple[float, bool]:
+    """Letter similarity, lifted for spelling variants with one phonetic key (Mohammed/Muhammad).
+    The lift needs similar letters and lengths: a consonant skeleton alone is too coarse."""
+    if mine == theirs:
+        return 100.0, False
+    ratio = Indel.normalized_similarity(mine, theirs) * 100.0
+    key = phonetic_key(mine)
+    lifted = (
+        PHONETIC_MIN_RATIO <= ratio < PHONETIC_FLOOR
+        and min(len(mine), len(theirs)) >= 4
+        and abs(len(mine) - len(theirs)) <= 2
+        and len(key) >= 3
+        and key == phonetic_key(theirs)
+    )
+    return (PHONETIC_FLOOR, True) if lifted else (ratio, False)
+
+
+def _pinyin_similarity(mine: str, theirs: str, weight: float) -> tuple[float, bool]:
+    """Similarity of two pinyin words: syllable by syllable when both split into as many
+    syllables, reduced when their syllable structure differs ("yang" / "yunyang"); letter
+    similarity when one of them is not pinyin (a typo such as "xiaomng")."""
+    if mine == theirs:
+        return 100.0, False
+    ours, other = segment_pinyin(mine), segment_pinyin(theirs)
+    ratio = Indel.normalized_similarity(mine, theirs) * 100.0
+    if ours is None or other is None:
+        return ratio, False
+    if len(ours) != len(other):
+        return ratio * SYLLABLE_STRUCTURE_WEIGHT, False
+    total = sum(
+        100.0 if a == b else Indel.normalized_similarity(a, b) * 100.0 * weight
+        for a, b in zip(ours, other, strict=True)
+    )
+    return total / len(ours), False
 
 
 def _base(query: NameForm, entry: NameForm) -> tuple[float, tuple[MatchMethod, ...], bool]:
@@ -108,30 +142,32 @@ def _base(query: NameForm, entry: NameForm) -> tuple[float, tuple[MatchMethod, .
 
 def _exact(query: PreparedQuery, entry: NameForm) -> Comparison | None:
     """Equal compact forms, in the given order or transposed."""
-    score, methods, pending = _base(query.form, entry)
-    compact = entry.compact
-    transposed = False
-    for rotation, moved in query.rotations:
-        if rotation == compact:
-            transposed = moved
-            break
-    else:
-        same_groups = len(entry.groups) > 1 and query.sorted_groups == tuple(sorted(entry.groups))
+    transposed = query.rotations.get(entry.compact)
+    if transposed is None:
+        groups, syllables = entry.groups, entry.syllables
+        same_groups = (
+            len(groups) > 1
+            and len(groups) == len(query.sorted_groups)
+            and query.sorted_groups == tuple(sorted(groups))
+        )
         same_syllables = (
-            entry.syllables is not None
-            and len(entry.syllables) > 1
-            and query.sorted_syllables == tuple(sorted(entry.syllables))
+            syllables is not None
+            and query.sorted_syllables is not None
+            and len(syllables) > 1
+            and len(syllables) == len(query.sorted_syllables)
+            and query.sorted_syllables == tuple(sorted(syllables))
         )
         if not (same_groups or same_syllables):
             return None
         transposed = True
+    score, methods, pending = _base(query.form, entry)
     if transposed:
         score -= TRANSPOSITION_PENALTY
         methods = (*methods, MatchMethod.TRANSPOSITION)
     return Comparison(score, methods, query.form.display, entry.display, pending)
 
 
-def _syllable_score(query: PreparedQuery, entry: tuple[str, ...]) -> tuple[float, bool]:
+def _syllable_score(query: PreparedQuery, entry: tuple[str, ...], weight: float) -> tuple[float, bool]:
     """Best mean syllable similarity over rotations of the query syllables (same count)."""
     mine = query.form.syllables or ()
     best, best_moved = 0.0, False
@@ -139,9 +175,7 @@ def _syllable_score(query: PreparedQuery, entry: tuple[str, ...]) -> tuple[float
         rotated = mine[shift:] + mine[:shift]
         total = 0.0
         for a, b in zip(rotated, entry, strict=True):
-            total += (
-                100.0 if a == b else Indel.normalized_similarity(a, b) * 100.0 * DIFFERENT_SYLLABLE_WEIGHT
-            )
+            total += 100.0 if a == b else Indel.normalized_similarity(a, b) * 100.0 * weight
         score = total / len(entry) - (TRANSPOSITION_PENALTY if shift else 0.0)
         if score > best:
             best, best_moved = score, shift > 0
@@ -161,20 +195,25 @@ def _orders(size: int) -> list[tuple[tuple[int, ...], bool]]:
 _ORDERS = {size: _orders(size) for size in range(1, 9)}
 
 
-def _group_score(query: PreparedQuery, entry: tuple[str, ...]) -> tuple[float, bool, bool]:
+def _group_score(
+    query: PreparedQuery, entry: tuple[str, ...], *, syllable_weight: float | None
+) -> tuple[float, bool, bool]:
     """Best group alignment: (score, transposed, phonetic key used)."""
     mine = query.form.groups
     if len(mine) == len(entry) and len(mine) in _ORDERS:
         # Similarity matrix once, then every order is a sum of lookups.
-        matrix = [[query.similarity(word, theirs) for theirs in entry] for word in mine]
+        matrix = [
+            [query.similarity(word, theirs, syllable_weight=syllable_weight) for theirs in entry]
+            for word in mine
+        ]
         best: tuple[float, bool, bool] = (0.0, False, False)
         for order, moved in _ORDERS[len(mine)]:
             total = 0.0
-            for position, word in enumerate(order):
-                total += matrix[word][position][0]
+            for position, index in enumerate(order):
+                total += matrix[index][position][0]
             score = total / len(mine) - (TRANSPOSITION_PENALTY if moved else 0.0)
             if score > best[0]:
-                lifted = any(matrix[word][position][1] for position, word in enumerate(order))
+                lifted = any(matrix[index][position][1] for position, index in enumerate(order))
                 best = (score, moved, lifted)
         return best
     if min(len(mine), len(entry)) < 2:
@@ -185,7 +224,12 @@ def _group_score(query: PreparedQuery, entry: tuple[str, ...]) -> tuple[float, b
     total, phonetic = 0.0, False
     for word in shorter:
         scored = [
-            (query.similarity(word, longer[j]) if mine_shorter else query.similarity(longer[j], word), j)
+            (
+                query.similarity(word, longer[j], syllable_weight=syllable_weight)
+                if mine_shorter
+                else query.similarity(longer[j], word, syllable_weight=syllable_weight),
+                j,
+            )
             for j in free
         ]
         (sim, lifted), j = max(scored, key=lambda item: item[0][0])
@@ -203,18 +247,19 @@ def compare(query: PreparedQuery, entry: NameForm) -> Comparison | None:
     form = query.form
     han_involved = form.han_derived or entry.han_derived
     methods: list[MatchMethod] = [MatchMethod.PINYIN] if han_involved else []
-    if (
-        han_involved
-        and form.syllables is not None
-        and entry.syllables is not None
-        and len(form.syllables) == len(entry.syllables)
-    ):
+    # Pinyin semantics when a Han name is involved or both names read as Chinese names.
+    mine, theirs = form.syllables, entry.syllables
+    pinyin = mine is not None and theirs is not None and (han_involved or (form.chinese and entry.chinese))
+    # Two Han names that differ in a syllable differ in a character: another name. With a Latin
+    # side the syllable may be a typo ("Xiulin" for "Xiuling"), so it keeps more of its letters.
+    weight = HAN_SYLLABLE_WEIGHT if form.han_derived and entry.han_derived else LATIN_SYLLABLE_WEIGHT
+    if pinyin and mine is not None and theirs is not None and len(mine) == len(theirs):
         # Pinyin against pinyin: syllables are the unit, no letter-level fuzziness across them.
-        score, moved = _syllable_score(query, entry.syllables)
+        score, moved = _syllable_score(query, theirs, weight)
         phonetic = False
-        shown_query, shown_entry = " ".join(form.syllables), " ".join(entry.syllables)
+        shown_query, shown_entry = " ".join(mine), " ".join(theirs)
     else:
-        score, moved, phonetic = _group_score(query, entry.groups)
+        score, moved, phonetic = _group_score(query, entry.groups, syllable_weight=weight if pinyin else None)
         shown_query, shown_entry = " ".join(form.groups), " ".join(entry.groups)
     if moved:
         methods.append(MatchMethod.TRANSPOSITION)
