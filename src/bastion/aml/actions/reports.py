@@ -24,6 +24,7 @@ from bastion.aml.services.calendar import regulatory_calendar
 from bastion.aml.services.large_value import Candidate, large_value_day
 from bastion.audit.actions import record_event
 from bastion.platform.errors import Conflict, FieldError, NotFound
+from bastion.platform.scoping import scoped
 
 DUE_WORKING_DAYS = 5
 
@@ -164,7 +165,9 @@ def do_submit_large_value_reports(*, report_ids: list[int], actor: Any) -> list[
     if not report_ids:
         raise FieldError("report_ids", _("Choose at least one report."))
     with transaction.atomic():
-        reports = list(LargeValueReport.objects.select_for_update().filter(pk__in=report_ids).order_by("pk"))
+        found = LargeValueReport.objects.select_for_update().filter(pk__in=report_ids)
+        # A report outside the actor's branch scope is treated as one that does not exist.
+        reports = list((scoped(found, actor) if actor is not None else found).order_by("pk"))
         if len(reports) != len(set(report_ids)):
             raise FieldError("report_ids", _("Some of these reports do not exist."))
         not_ready = [r.number for r in reports if r.status != ReportStatus.REVIEWED]

@@ -89,10 +89,7 @@ def lvr_generate(request: HttpRequest) -> HttpResponse:
 @require_POST
 def lvr_submit(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
-    wanted = [int(v) for v in request.POST.getlist("report_ids") if v.isdigit()]
-    in_scope = list(_large_value(actor, {}).filter(pk__in=wanted).values_list("pk", flat=True))
-    # Reports out of scope are dropped here, so the action refuses them as unknown, never reveals them.
-    ids = in_scope + [-1] * (len(set(wanted)) - len(in_scope))
+    ids = [int(v) for v in request.POST.getlist("report_ids") if v.isdigit()]
     return attempt(request, reverse("aml:lvr_list"), _("Reports marked submitted."), lambda: (
         report_actions.do_submit_large_value_reports(report_ids=ids, actor=actor)
     ))  # fmt: skip
