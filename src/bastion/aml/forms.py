@@ -12,6 +12,7 @@ from django import forms
 from django.db.models import Model
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bastion.aml.choices import (
     AlertSource,
@@ -182,7 +183,7 @@ class StrEditForm(forms.Form):
 class HitFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=_any(HitStatus.choices))
     subject_kind = forms.ChoiceField(
-        label=_("Subject"), required=False,
+        label=pgettext_lazy("screening", "Subject"), required=False,
         choices=_any([("customer", _("Customer")), ("payment", _("Payment"))]),
     )  # fmt: skip
 
@@ -201,7 +202,7 @@ class NameCheckForm(forms.Form):
 
 class HitDecisionForm(forms.Form):
     status = forms.ChoiceField(
-        label=_("Decision"), choices=[(HitStatus.CONFIRMED, HitStatus.CONFIRMED.label),
+        label=pgettext_lazy("screening", "Decision"), choices=[(HitStatus.CONFIRMED, HitStatus.CONFIRMED.label),
                                       (HitStatus.DISMISSED, HitStatus.DISMISSED.label)],
         widget=forms.RadioSelect,
     )  # fmt: skip

@@ -90,7 +90,9 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = services.get_customer(actor, customer_id=customer_id)
     may_edit = actor.has_permission(perms.MANAGE_CUSTOMERS)
     may_see_hits = actor.has_permission(perms.VIEW_SCREENING)
-    hits = screening_services.list_hits(actor, status=None).filter(customer=customer) if may_see_hits else []
+    hits = (
+        screening_services.list_hits(actor, status=None).filter(customer=customer) if may_see_hits else None
+    )
     initial = {name: getattr(customer, name) for name in DueDiligenceForm.base_fields}
     context = {
         "customer": customer, "shown": present_pii_fields(obj=customer, fields=PII_FIELDS, principal=actor),
@@ -99,7 +101,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "owners": customer.beneficial_owners.all(), "may_edit": may_edit,
         "edit_form": DueDiligenceForm(initial=initial) if may_edit else None,
         "document_form": DocumentForm(), "owner_form": OwnerForm(), "may_see_hits": may_see_hits,
-        "hits": [decorate_hit(h) for h in hits[:CUSTOMER_HITS]],
+        "hits": [decorate_hit(h) for h in hits[:CUSTOMER_HITS]] if hits is not None else [],
         "may_screen": actor.has_permission(perms.MANAGE_WATCH_LISTS),
         "breadcrumbs": [(_("AML customers"), reverse("aml:customer_list")), (customer.customer_no, "")],
     }  # fmt: skip

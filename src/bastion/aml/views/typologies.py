@@ -20,7 +20,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
@@ -41,7 +40,7 @@ DEFAULT_BACKTEST_DAYS = 30
 # Kinds the stored overrides can express (services.typologies); the others are shown, not edited.
 EDITABLE = frozenset({"Decimal", "timedelta", "int", "float", "tuple[str, ...]"})
 
-TITLES: dict[str, Promise] = {
+TITLES: dict[str, Any] = {
     "input": gettext_lazy("Input: how payments map to cash and transfers"),
     "structuring": gettext_lazy("Structuring (splitting under reporting thresholds)"),
     "pass_through": gettext_lazy("Rapid pass-through (in fast, out fast)"),
@@ -53,12 +52,12 @@ TITLES: dict[str, Promise] = {
     "dormant": gettext_lazy("Dormant account suddenly active"),
     "unusual_cash": gettext_lazy("Unusual cash volume or frequency"),
 }
-_FAN = {
+_FAN: dict[str, Any] = {
     "window": gettext_lazy("Period in which the payments are counted."),
     "min_counterparties": gettext_lazy("Fewest distinct counterparties that raise an alert."),
     "min_total": gettext_lazy("Smallest total (CNY) of those payments."),
 }
-HELP: dict[str, dict[str, Promise]] = {
+HELP: dict[str, dict[str, Any]] = {
     "input": {
         "transfer_types": gettext_lazy("Business types counted as transfers (comma-separated)."),
         "cash_types": gettext_lazy("Business types counted as cash (comma-separated)."),
@@ -168,14 +167,15 @@ def overrides_from(post: QueryDict, current: dict[str, Any]) -> dict[str, Any]:
     defaults = describe(TypologyConfig())
     found: dict[str, Any] = {}
     for section in SECTIONS:
-        kept = current.get(section) if isinstance(current.get(section), dict) else {}
+        stored = current.get(section)
+        kept: dict[str, Any] = stored if isinstance(stored, dict) else {}
         for name, kind in _kinds(section).items():
             key = f"{section}.{name}"
             if kind not in EDITABLE or key not in post:
                 if name in kept:
                     found.setdefault(section, {})[name] = kept[name]
                 continue
-            value = _parsed(kind, post[key])
+            value = _parsed(kind, str(post.get(key, "")))
             if not _same(kind, value, defaults[section][name]):
                 found.setdefault(section, {})[name] = value
     if "enabled_shown" in post:
@@ -209,7 +209,7 @@ def _sections(values: dict[str, Any], bad: str = "") -> list[dict[str, Any]]:
 
 def _entered(post: QueryDict, in_force: dict[str, Any]) -> dict[str, Any]:
     """What the form shows after a submission: the officer's entries over the values in force."""
-    values = {section: dict(params) for section, params in in_force.items() if isinstance(params, dict)}
+    values: dict[str, Any] = {s: dict(p) for s, p in in_force.items() if isinstance(p, dict)}
     for section in SECTIONS:
         for name in values[section]:
             if f"{section}.{name}" in post:
