@@ -6,12 +6,10 @@ from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
-
-from bastion.engine import Engine, load_default_ruleset
 import pytest
 from django.utils import timezone
 
-from bastion.engine import EngineConfig, Payment
+from bastion.engine import Engine, EngineConfig, Payment, load_default_ruleset
 from bastion.notify.models import Notification
 from bastion.risk.actions.reference import do_remind_channel_reviews
 from bastion.risk.models import ChannelAssessment, StoredPayment

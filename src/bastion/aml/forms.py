@@ -12,6 +12,7 @@ from django import forms
 from django.db.models import Model
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bastion.aml.choices import (
     AlertSource,
@@ -21,9 +22,12 @@ from bastion.aml.choices import (
     CustomerKind,
     CustomerRiskRating,
     EvidenceKind,
+    HitStatus,
     IdType,
     LargeValueStandard,
     ReportStatus,
+    WatchEntryType,
+    WatchListKind,
 )
 from bastion.aml.models import BeneficialOwner, Customer, CustomerDocument
 from bastion.identity.models import Branch
@@ -174,6 +178,60 @@ class StrEditForm(forms.Form):
         label=_("Description of the suspicion"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8})
     )
     measures = forms.CharField(label=_("Measures taken"), required=False, max_length=5000, widget=TEXT)
+
+
+class HitFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=_any(HitStatus.choices))
+    subject_kind = forms.ChoiceField(
+        label=pgettext_lazy("screening", "Subject"), required=False,
+        choices=_any([("customer", _("Customer")), ("payment", _("Payment"))]),
+    )  # fmt: skip
+
+
+class NameCheckForm(forms.Form):
+    """A manual check of one name against every active list (nothing is stored)."""
+
+    name = forms.CharField(label=_("Name to screen"), max_length=300)
+    entry_type = forms.ChoiceField(
+        label=_("Person or organisation"), required=False, choices=_any(WatchEntryType.choices)
+    )
+    date_of_birth = forms.CharField(
+        label=_("Date of birth"), required=False, max_length=10, help_text=_("YYYY, YYYY-MM or YYYY-MM-DD.")
+    )
+
+
+class HitDecisionForm(forms.Form):
+    status = forms.ChoiceField(
+        label=pgettext_lazy("screening", "Decision"), choices=[(HitStatus.CONFIRMED, HitStatus.CONFIRMED.label),
+                                      (HitStatus.DISMISSED, HitStatus.DISMISSED.label)],
+        widget=forms.RadioSelect,
+    )  # fmt: skip
+    # Not required here: the action refuses an empty reason, and says so in its own words.
+    reason = forms.CharField(label=_("Reasons"), required=False, max_length=2000, widget=TEXT)
+
+
+class WatchListForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"), max_length=60, help_text=_("Lower-case letters, digits, hyphens and underscores.")
+    )
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=WatchListKind.choices,
+        help_text=_("Hits on a terrorist list are escalated at once."),
+    )  # fmt: skip
+    source = forms.CharField(label=_("Source"), required=False, max_length=200)
+
+
+class EntrySearchForm(forms.Form):
+    q = forms.CharField(label=_("Name or entry id"), required=False, max_length=300)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("List file"), help_text=_("CSV (UTF-8) or XML."))
+    format = forms.ChoiceField(
+        label=_("Format"), choices=[("csv", "CSV"), ("xml", _("XML (Bastion or UN consolidated list)"))]
+    )
+    replace = forms.BooleanField(label=_("Replace: deactivate entries missing from the file"), required=False)
 
 
 def filters_of(

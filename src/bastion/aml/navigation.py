@@ -47,11 +47,31 @@ register_section(
 )
 register_section(
     Section(
+        "aml_screening",
+        _("Watch-list screening"),
+        "aml:screening_hits",
+        perms.VIEW_SCREENING,
+        84,
+        frozenset({"screening_hits", "screening_hit", "watch_lists", "watch_list"}),
+    )
+)
+register_section(
+    Section(
         "aml_models",
         _("Fraud models"),
         "aml:model_list",
         perms.VIEW_MODELS,
         85,
         frozenset({"model_list", "model_detail"}),
+    )
+)
+register_section(
+    Section(
+        "aml_typologies",
+        _("Typology parameters"),
+        "aml:typologies",
+        perms.VIEW_ALERTS,
+        86,
+        frozenset({"typologies", "typologies_backtest"}),
     )
 )

@@ -1,8 +1,9 @@
-"""Console URLs of the AML app: the officer's queue and cases, customers, regulatory reports."""
+"""Console URLs of the AML app: the officer's queue and cases, customers, regulatory reports, screening,
+typology parameters."""
 
 from django.urls import URLPattern, path
 
-from bastion.aml.views import cases, customers, models, queue, reports
+from bastion.aml.views import cases, customers, models, queue, reports, screening, typologies
 
 app_name = "aml"
 
@@ -26,6 +27,7 @@ urlpatterns: list[URLPattern] = [
     path("customers/<int:customer_id>/documents/", customers.customer_document, name="customer_document"),
     path("customers/<int:customer_id>/owners/", customers.customer_owner, name="customer_owner"),
     path("customers/<int:customer_id>/rate/", customers.customer_rate, name="customer_rate"),
+    path("customers/<int:customer_id>/screen/", customers.customer_screen, name="customer_screen"),
     path("reports/large-value/", reports.lvr_list, name="lvr_list"),
     path("reports/large-value/generate/", reports.lvr_generate, name="lvr_generate"),
     path("reports/large-value/submit/", reports.lvr_submit, name="lvr_submit"),
@@ -40,4 +42,6 @@ urlpatterns: list[URLPattern] = [
     path("reports/suspicious/<int:report_id>/submit/", reports.str_submit, name="str_submit"),
     path("reports/suspicious/<int:report_id>/follow-up/", reports.str_follow_up, name="str_follow_up"),
     *models.url_patterns(),
+    *screening.url_patterns(),
+    *typologies.url_patterns(),
 ]

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from bastion.aml import permissions as perms
 from bastion.aml.actions import customers as actions
+from bastion.aml.actions import screening as screening_actions
 from bastion.aml.api import PII_FIELDS
 from bastion.aml.choices import CustomerRiskRating
 from bastion.aml.forms import (
@@ -28,13 +29,16 @@ from bastion.aml.forms import (
     filters_of,
 )
 from bastion.aml.services import customers as services
-from bastion.aml.views.common import actor_of, attempt, chinese, form_errors
+from bastion.aml.services import screening as screening_services
+from bastion.aml.views.common import actor_of, attempt, chinese, form_errors, refused
+from bastion.aml.views.screening import decorate_hit
 from bastion.platform.errors import DomainError
 from bastion.platform.masking import MASKERS
 from bastion.platform.pii import present_pii_fields
 from bastion.web.http import apply_domain_error, console_view, page_of
 
 ALIASES = {"branch_id": "branch"}
+CUSTOMER_HITS = 50
 
 
 @console_view(perms.VIEW_CUSTOMERS)
@@ -85,6 +89,10 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     actor = actor_of(request)
     customer = services.get_customer(actor, customer_id=customer_id)
     may_edit = actor.has_permission(perms.MANAGE_CUSTOMERS)
+    may_see_hits = actor.has_permission(perms.VIEW_SCREENING)
+    hits = (
+        screening_services.list_hits(actor, status=None).filter(customer=customer) if may_see_hits else None
+    )
     initial = {name: getattr(customer, name) for name in DueDiligenceForm.base_fields}
     context = {
         "customer": customer, "shown": present_pii_fields(obj=customer, fields=PII_FIELDS, principal=actor),
@@ -92,7 +100,9 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "retained_until": services.identity_retained_until(customer), "documents": customer.documents.all(),
         "owners": customer.beneficial_owners.all(), "may_edit": may_edit,
         "edit_form": DueDiligenceForm(initial=initial) if may_edit else None,
-        "document_form": DocumentForm(), "owner_form": OwnerForm(),
+        "document_form": DocumentForm(), "owner_form": OwnerForm(), "may_see_hits": may_see_hits,
+        "hits": [decorate_hit(h) for h in hits[:CUSTOMER_HITS]] if hits is not None else [],
+        "may_screen": actor.has_permission(perms.MANAGE_WATCH_LISTS),
         "breadcrumbs": [(_("AML customers"), reverse("aml:customer_list")), (customer.customer_no, "")],
     }  # fmt: skip
     return render(request, "aml/customer_detail.html", context)
@@ -140,3 +150,20 @@ def customer_rate(request: HttpRequest, customer_id: int) -> HttpResponse:
     return _change(request, customer_id, None, _("Customer re-rated."),
                    lambda *, customer_id, actor, data: actions.do_rate_customer(
                        customer_id=customer_id, actor=actor))  # fmt: skip
+
+
+@console_view(perms.MANAGE_WATCH_LISTS)
+@require_POST
+def customer_screen(request: HttpRequest, customer_id: int) -> HttpResponse:
+    actor = actor_of(request)
+    services.get_customer(actor, customer_id=customer_id)
+    back = reverse("aml:customer_detail", args=[customer_id])
+    try:
+        hits = screening_actions.do_screen_customer(customer_id=customer_id, actor=actor)
+    except DomainError as exc:
+        refused(request, exc)
+    else:
+        messages.success(
+            request, _("Screened against every active list: %(count)d new hits.") % {"count": len(hits)}
+        )
+    return redirect(back)
