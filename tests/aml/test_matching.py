@@ -267,3 +267,10 @@ def test_arabic_article_is_ignored() -> None:
     index = ScreeningIndex.build([person("x", "Mohammed Al-Rashid")])
     assert ids(index.screen("Muhammad Rashid")) == ["x"]
     assert index.screen("Mohammed El Rashid")[0].score == 100
+
+
+def test_umlaut_spellings_of_pinyin() -> None:
+    index = ScreeningIndex.build([person("x", "吕春"), person("y", "女娲")])
+    for query in ("lvchun", "Lyu Chun", "LU CHUN", "Lü Chun"):
+        assert ids(index.screen(query)) == ["x"], query
+    assert ids(index.screen("Nv Wa")) == ["y"]

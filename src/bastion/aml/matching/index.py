@@ -73,8 +73,8 @@ class _Record:
 @dataclass(slots=True)
 class _Form:
     form: NameForm
-    records: list[int] = field(default_factory=list)
-    alternatives: list[int] = field(default_factory=list)
+    records: list[_Record] = field(default_factory=list)
+    alternatives: list[_Record] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +110,7 @@ class ScreeningIndex:
     def __init__(self) -> None:
         self._entries: list[ListEntry | None] = []
         self._positions: dict[tuple[str, str], int] = {}
-        self._records: list[_Record] = []
+        self._record_count = 0
         self._forms: list[_Form] = []
         self._form_ids: dict[str, int] = {}
         self._keys: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
@@ -171,7 +171,7 @@ class ScreeningIndex:
         """Sizes, for benchmarks and monitoring."""
         return {
             "entries": self._live,
-            "records": len(self._records),
+            "records": self._record_count,
             "forms": len(self._forms),
             "postings": len(self._keys),
             "overlay_keys": len(self._overlay),
@@ -192,11 +192,11 @@ class ScreeningIndex:
                 continue
             first = variants[0].form
             record = _Record(position, name, first.han, first.traditional, number > 0)
-            self._records.append(record)
+            self._record_count += 1
             for variant in variants:
-                self._file(variant, len(self._records) - 1, bulk=bulk)
+                self._file(variant, record, bulk=bulk)
 
-    def _file(self, variant: Variant, record: int, *, bulk: bool) -> None:
+    def _file(self, variant: Variant, record: _Record, *, bulk: bool) -> None:
         signature = variant.form.signature
         form_id = self._form_ids.get(signature)
         if form_id is None:
@@ -304,7 +304,7 @@ class ScreeningIndex:
 
     def _collect(
         self,
-        records: list[int],
+        records: list[_Record],
         comparison: Comparison,
         variant: Variant,
         alternative: bool,
@@ -312,17 +312,17 @@ class ScreeningIndex:
         screening: _Screening,
     ) -> None:
         """Score the records of one matching form; this loop runs once per hit, so it is lean."""
-        # The record score depends only on these facts, not on the record itself.
-        outcomes: dict[tuple[bool, bool], _Outcome] = {}
-        entries, all_records, threshold = self._entries, self._records, screening.threshold
+        # The record score depends only on two facts (same characters as the query, written in
+        # traditional characters), not on the record itself: four possible outcomes.
+        outcomes: list[_Outcome | None] = [None, None, None, None]
+        entries, threshold = self._entries, screening.threshold
         query_han, lists, secondary = variant.form.han, screening.lists, screening.secondary
-        for record_id in records:
-            record = all_records[record_id]
+        for record in records:
             entry = entries[record.entry]
             if entry is None or (lists is not None and entry.list_name not in lists):
                 continue
-            facts = (record.han == query_han, record.traditional)
-            outcome = outcomes.get(facts)
+            facts = 2 * (record.han == query_han) + record.traditional
+            outcome = outcomes[facts]
             if outcome is None:
                 outcome = _record_score(
                     comparison, variant, record, alternative=alternative or variant.alternative
