@@ -274,3 +274,15 @@ def test_umlaut_spellings_of_pinyin() -> None:
     for query in ("lvchun", "Lyu Chun", "LU CHUN", "Lü Chun"):
         assert ids(index.screen(query)) == ["x"], query
     assert ids(index.screen("Nv Wa")) == ["y"]
+
+
+def test_empty_and_punctuation_queries_find_nothing(index: ScreeningIndex) -> None:
+    assert index.screen("") == []
+    assert index.screen(" ,.-·") == []
+    assert index.screen("Mr.") == []
+
+
+def test_date_of_birth_near_miss() -> None:
+    index = ScreeningIndex.build([person("x", "Zhang Wei", dates_of_birth=("1970",))])
+    near = index.screen("Zhang Wei", date_of_birth="1971-05-01")
+    assert near[0].score == 95 and near[0].adjustments == ("date of birth within one year (-5)",)
