@@ -221,6 +221,8 @@ def test_incremental_add_remove_and_replace() -> None:
     assert index.screen("张伟") == [] and len(index) == 2
     index.add([person("b", "李娜")])  # same id replaces
     assert index.screen("Wang Fang") == [] and ids(index.screen("Li Na")) == ["b"]
+    with pytest.raises(ValueError, match="other lists: elsewhere"):
+        index.replace_list("test", [ListEntry("z", "elsewhere", PERSON, "A B")])
     index.replace_list("test", [person("d", "张敏")])
     assert len(index) == 1 and ids(index.screen("Zhang Min")) == ["d"] and index.screen("Li Na") == []
     before = index.stats()

@@ -105,7 +105,12 @@ _Best = tuple[float, _Record, _Outcome, tuple[str, ...]]
 
 
 class ScreeningIndex:
-    """Watch-list names, screened by ``screen()``; build with ``ScreeningIndex.build(entries)``."""
+    """Watch-list names, screened by ``screen()``; build with ``ScreeningIndex.build(entries)``.
+
+    ``screen()`` only reads the index and may run in several threads at once; ``add``,
+    ``remove``, ``replace_list`` and ``compact`` change it and need the caller to exclude
+    concurrent screening (or to build a new index and swap the reference).
+    """
 
     def __init__(self) -> None:
         self._entries: list[ListEntry | None] = []
@@ -158,9 +163,15 @@ class ScreeningIndex:
 
     def replace_list(self, list_name: str, entries: Iterable[ListEntry]) -> None:
         """Swap a whole list for a new version (entries of other lists are untouched)."""
+        fresh = list(entries)
+        strangers = sorted({e.list_name for e in fresh if e.list_name != list_name})
+        if strangers:
+            raise ValueError(
+                f"replace_list({list_name!r}) got entries of other lists: {', '.join(strangers)}"
+            )
         for name, entry_id in [k for k in self._positions if k[0] == list_name]:
             self.remove(name, entry_id)
-        self.add(e for e in entries if e.list_name == list_name)
+        self.add(fresh)
 
     def compact(self) -> None:
         """Rebuild from the live entries: drops removed names and folds the overlay."""
