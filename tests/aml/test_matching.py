@@ -151,7 +151,9 @@ def test_organisation_legal_forms(index: ScreeningIndex) -> None:
     ):
         hits = index.screen(query, entry_type=ORG)
         assert ids(hits) == ["dragon"], query
-    assert index.screen("Golden Dragon Trading Company Limited")[0].method is MatchMethod.EXACT
+    exact = index.screen("Golden Dragon Trading Company Limited")[0]
+    assert exact.method is MatchMethod.EXACT
+    assert (exact.query_form, exact.entry_form) == ("golden dragon trading [limited]",) * 2
     assert ids(index.screen("Silver Dragon Trading Co., Ltd.")) == []
 
 
@@ -202,6 +204,7 @@ def test_secondary_filters_adjust_scores() -> None:
     assert hits[0].score == 100 and hits[0].name_score == 100
     assert any("date of birth equal" in a for a in hits[0].adjustments)
     assert "nationality equal" in hits[0].explanation
+    assert "出生日期一致（+5）" in hits[0].explanation_zh and "国籍一致（+3）" in hits[0].explanation_zh
     loose = index.screen("Zhang Wei", date_of_birth="1990-06-01", threshold=50)
     assert ids(loose)[0] == "born90" and loose[0].adjustments == ("year of birth equal (+2)",)
 

@@ -1,13 +1,13 @@
 # mypy: disallow-untyped-defs
 """The in-memory screening index: list names filed under blocking keys, scored on demand.
 
-Layout, chosen for a million entries in a few hundred megabytes:
+Layout, chosen for a million entries in about a gigabyte (measured: docs/performance.md):
 
 * every distinct normalised name form is stored once (``_Form``) with the list records that
   carry it - 张伟, 张维 and "Zhang Wei" of many entries share two forms, so a common name is
   scored once per query, not once per entry;
 * the blocking keys are 64-bit string hashes in one sorted numpy array with a parallel array of
-  form ids (12 bytes a posting, looked up with one vectorised ``searchsorted`` per query). A hash
+  form ids (12 bytes a posting, looked up with vectorised ``searchsorted`` calls). A hash
   collision only adds a candidate, which scoring rejects;
 * ``add`` files new forms in a small dict overlay, ``remove`` marks the entry dead; the overlay
   is folded into the arrays when it grows past ``MERGE_FRACTION`` of them, and ``compact()``

@@ -109,9 +109,14 @@ class NameForm:
     @property
     def display(self) -> str:
         """Normalised form shown in explanations."""
-        if self.syllables is not None and self.han_derived:
-            return " ".join(self.syllables)
-        return " ".join(self.groups)
+        parts = self.syllables if self.syllables is not None and self.han_derived else self.groups
+        return self.shown(parts)
+
+    def shown(self, parts: tuple[str, ...]) -> str:
+        """Words or syllables as shown in explanations, with the legal form of an organisation
+        ("golden dragon trading [limited]")."""
+        text = " ".join(parts)
+        return f"{text} [{'+'.join(sorted(self.legal))}]" if self.legal else text
 
 
 def _looks_chinese(form: NameForm) -> bool:
