@@ -35,6 +35,7 @@ from bastion.aml.matching import EntryType, ListEntry, ScreeningIndex
 
 
 def words(text: str) -> list[str]:
+    """Whitespace-separated pool of names."""
     return text.split()
 
 
@@ -103,6 +104,7 @@ CN_ORG_FORM = words("有限公司 有限责任公司 股份有限公司 集团�
 
 
 def weighted(spec: str) -> tuple[list[str], list[int]]:
+    """Items and weights from "王72 李71 ..." (item followed by its weight)."""
     items = [(item.rstrip("0123456789"), int(item.lstrip("".join(set(item) - set("0123456789"))) or 1))
              for item in spec.split()]  # fmt: skip
     return [i for i, _ in items], [w for _, w in items]
@@ -118,11 +120,13 @@ class Names:
         self.s2t = opencc.OpenCC("s2t")
 
     def han_name(self) -> str:
+        """A Chinese personal name in simplified characters."""
         surname = self.rng.choices(self.surnames, self.surname_weights)[0]
         size = 1 if self.rng.random() < 0.3 else 2
         return surname + "".join(self.rng.choices(self.given, self.given_weights, k=size))
 
     def pinyin(self, han: str, *, style: str = "plain", given_first: bool = False) -> str:
+        """Pinyin rendering as pypinyin would give it (ordinary readings, like a careless list)."""
         split = 2 if len(han) >= 3 and han[:2] in {"欧阳", "司马", "诸葛", "上官"} else 1
         family, given = han[:split], han[split:]
         tone = {"plain": Style.NORMAL, "marks": Style.TONE, "numbers": Style.TONE3}[style]
@@ -133,6 +137,7 @@ class Names:
         return " ".join(p for p in parts if p)
 
     def latin_name(self) -> str:
+        """A Latin-script personal name, sometimes with a middle name."""
         parts = [self.rng.choice(LATIN_FIRST)]
         if self.rng.random() < 0.3:
             parts.append(self.rng.choice(LATIN_FIRST))
@@ -144,9 +149,11 @@ class Names:
         return " ".join(parts)
 
     def brand(self) -> str:
+        """A synthetic firm name ("Norvex")."""
         return "".join(self.rng.choices(BRAND_SYLLABLES, k=self.rng.choice((2, 3)))).capitalize()
 
     def org_name(self) -> str:
+        """A Chinese or Latin organisation name with a legal form."""
         if self.rng.random() < 0.4:
             return (self.rng.choice(CN_ORG_PREFIX) + self.rng.choice(CN_ORG_BRAND) + self.rng.choice(CN_ORG_TRADE)
                     + self.rng.choice(CN_ORG_FORM))  # fmt: skip
@@ -156,6 +163,7 @@ class Names:
         return " ".join([*words, self.rng.choice(ORG_TRADES), self.rng.choice(ORG_FORMS)]).strip()
 
     def typo(self, text: str) -> str:
+        """Drop one letter (not the first)."""
         letters = [i for i, c in enumerate(text) if c.isalpha() and c.isascii()]
         if len(letters) < 6:
             return text
@@ -163,6 +171,7 @@ class Names:
         return text[:i] + text[i + 1 :]
 
     def entry(self, number: int) -> ListEntry:
+        """One list entry: 60 % Chinese persons, 25 % Latin persons, 15 % organisations."""
         roll = self.rng.random()
         dob = (f"{self.rng.randint(1940, 2000)}-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d}",)
         if roll < 0.6:
@@ -200,6 +209,7 @@ class Names:
         return f"{words[-1]}, {' '.join(words[:-1])}" if len(words) > 1 else name
 
     def fresh_query(self) -> str:
+        """A name drawn from the same distributions, usually not listed."""
         roll = self.rng.random()
         if roll < 0.5:
             han = self.han_name()
@@ -208,6 +218,7 @@ class Names:
 
 
 def rss_mb() -> float:
+    """Current resident set size of this process in MiB."""
     with open("/proc/self/statm") as handle:
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
@@ -216,6 +227,7 @@ Query = tuple[str, EntryType, str | None]  # text, entry type, id of the listed 
 
 
 def make_queries(names: Names, entries: list[ListEntry], count: int) -> list[Query]:
+    """Alternately a rendering of a random listed name and a freshly generated name."""
     queries: list[Query] = []
     for number in range(count):
         if number % 2 == 0:
@@ -260,6 +272,7 @@ def run(index: ScreeningIndex, queries: list[Query], *, typed: bool) -> dict[str
 
 
 def main() -> None:
+    """Generate, build, screen twice and print one JSON line."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=20_000)

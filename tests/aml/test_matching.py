@@ -151,7 +151,9 @@ def test_organisation_legal_forms(index: ScreeningIndex) -> None:
     ):
         hits = index.screen(query, entry_type=ORG)
         assert ids(hits) == ["dragon"], query
-    assert index.screen("Golden Dragon Trading Company Limited")[0].method is MatchMethod.EXACT
+    exact = index.screen("Golden Dragon Trading Company Limited")[0]
+    assert exact.method is MatchMethod.EXACT
+    assert (exact.query_form, exact.entry_form) == ("golden dragon trading [limited]",) * 2
     assert ids(index.screen("Silver Dragon Trading Co., Ltd.")) == []
 
 
@@ -202,6 +204,7 @@ def test_secondary_filters_adjust_scores() -> None:
     assert hits[0].score == 100 and hits[0].name_score == 100
     assert any("date of birth equal" in a for a in hits[0].adjustments)
     assert "nationality equal" in hits[0].explanation
+    assert "出生日期一致（+5）" in hits[0].explanation_zh and "国籍一致（+3）" in hits[0].explanation_zh
     loose = index.screen("Zhang Wei", date_of_birth="1990-06-01", threshold=50)
     assert ids(loose)[0] == "born90" and loose[0].adjustments == ("year of birth equal (+2)",)
 
@@ -221,6 +224,8 @@ def test_incremental_add_remove_and_replace() -> None:
     assert index.screen("张伟") == [] and len(index) == 2
     index.add([person("b", "李娜")])  # same id replaces
     assert index.screen("Wang Fang") == [] and ids(index.screen("Li Na")) == ["b"]
+    with pytest.raises(ValueError, match="other lists: elsewhere"):
+        index.replace_list("test", [ListEntry("z", "elsewhere", PERSON, "A B")])
     index.replace_list("test", [person("d", "张敏")])
     assert len(index) == 1 and ids(index.screen("Zhang Min")) == ["d"] and index.screen("Li Na") == []
     before = index.stats()
@@ -267,3 +272,22 @@ def test_arabic_article_is_ignored() -> None:
     index = ScreeningIndex.build([person("x", "Mohammed Al-Rashid")])
     assert ids(index.screen("Muhammad Rashid")) == ["x"]
     assert index.screen("Mohammed El Rashid")[0].score == 100
+
+
+def test_umlaut_spellings_of_pinyin() -> None:
+    index = ScreeningIndex.build([person("x", "吕春"), person("y", "女娲")])
+    for query in ("lvchun", "Lyu Chun", "LU CHUN", "Lü Chun"):
+        assert ids(index.screen(query)) == ["x"], query
+    assert ids(index.screen("Nv Wa")) == ["y"]
+
+
+def test_empty_and_punctuation_queries_find_nothing(index: ScreeningIndex) -> None:
+    assert index.screen("") == []
+    assert index.screen(" ,.-·") == []
+    assert index.screen("Mr.") == []
+
+
+def test_date_of_birth_near_miss() -> None:
+    index = ScreeningIndex.build([person("x", "Zhang Wei", dates_of_birth=("1970",))])
+    near = index.screen("Zhang Wei", date_of_birth="1971-05-01")
+    assert near[0].score == 95 and near[0].adjustments == ("date of birth within one year (-5)",)

@@ -1,13 +1,13 @@
 # mypy: disallow-untyped-defs
 """The in-memory screening index: list names filed under blocking keys, scored on demand.
 
-Layout, chosen for a million entries in a few hundred megabytes:
+Layout, chosen for a million entries in about a gigabyte (measured: docs/performance.md):
 
 * every distinct normalised name form is stored once (``_Form``) with the list records that
   carry it - 张伟, 张维 and "Zhang Wei" of many entries share two forms, so a common name is
   scored once per query, not once per entry;
 * the blocking keys are 64-bit string hashes in one sorted numpy array with a parallel array of
-  form ids (12 bytes a posting, looked up with one vectorised ``searchsorted`` per query). A hash
+  form ids (12 bytes a posting, looked up with vectorised ``searchsorted`` calls). A hash
   collision only adds a candidate, which scoring rejects;
 * ``add`` files new forms in a small dict overlay, ``remove`` marks the entry dead; the overlay
   is folded into the arrays when it grows past ``MERGE_FRACTION`` of them, and ``compact()``
@@ -73,8 +73,8 @@ class _Record:
 @dataclass(slots=True)
 class _Form:
     form: NameForm
-    records: list[int] = field(default_factory=list)
-    alternatives: list[int] = field(default_factory=list)
+    records: list[_Record] = field(default_factory=list)
+    alternatives: list[_Record] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +105,17 @@ _Best = tuple[float, _Record, _Outcome, tuple[str, ...]]
 
 
 class ScreeningIndex:
-    """Watch-list names, screened by ``screen()``; build with ``ScreeningIndex.build(entries)``."""
+    """Watch-list names, screened by ``screen()``; build with ``ScreeningIndex.build(entries)``.
+
+    ``screen()`` only reads the index and may run in several threads at once; ``add``,
+    ``remove``, ``replace_list`` and ``compact`` change it and need the caller to exclude
+    concurrent screening (or to build a new index and swap the reference).
+    """
 
     def __init__(self) -> None:
         self._entries: list[ListEntry | None] = []
         self._positions: dict[tuple[str, str], int] = {}
-        self._records: list[_Record] = []
+        self._record_count = 0
         self._forms: list[_Form] = []
         self._form_ids: dict[str, int] = {}
         self._keys: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
@@ -158,9 +163,15 @@ class ScreeningIndex:
 
     def replace_list(self, list_name: str, entries: Iterable[ListEntry]) -> None:
         """Swap a whole list for a new version (entries of other lists are untouched)."""
+        fresh = list(entries)
+        strangers = sorted({e.list_name for e in fresh if e.list_name != list_name})
+        if strangers:
+            raise ValueError(
+                f"replace_list({list_name!r}) got entries of other lists: {', '.join(strangers)}"
+            )
         for name, entry_id in [k for k in self._positions if k[0] == list_name]:
             self.remove(name, entry_id)
-        self.add(e for e in entries if e.list_name == list_name)
+        self.add(fresh)
 
     def compact(self) -> None:
         """Rebuild from the live entries: drops removed names and folds the overlay."""
@@ -171,7 +182,7 @@ class ScreeningIndex:
         """Sizes, for benchmarks and monitoring."""
         return {
             "entries": self._live,
-            "records": len(self._records),
+            "records": self._record_count,
             "forms": len(self._forms),
             "postings": len(self._keys),
             "overlay_keys": len(self._overlay),
@@ -192,11 +203,11 @@ class ScreeningIndex:
                 continue
             first = variants[0].form
             record = _Record(position, name, first.han, first.traditional, number > 0)
-            self._records.append(record)
+            self._record_count += 1
             for variant in variants:
-                self._file(variant, len(self._records) - 1, bulk=bulk)
+                self._file(variant, record, bulk=bulk)
 
-    def _file(self, variant: Variant, record: int, *, bulk: bool) -> None:
+    def _file(self, variant: Variant, record: _Record, *, bulk: bool) -> None:
         signature = variant.form.signature
         form_id = self._form_ids.get(signature)
         if form_id is None:
@@ -304,7 +315,7 @@ class ScreeningIndex:
 
     def _collect(
         self,
-        records: list[int],
+        records: list[_Record],
         comparison: Comparison,
         variant: Variant,
         alternative: bool,
@@ -312,17 +323,17 @@ class ScreeningIndex:
         screening: _Screening,
     ) -> None:
         """Score the records of one matching form; this loop runs once per hit, so it is lean."""
-        # The record score depends only on these facts, not on the record itself.
-        outcomes: dict[tuple[bool, bool], _Outcome] = {}
-        entries, all_records, threshold = self._entries, self._records, screening.threshold
+        # The record score depends only on two facts (same characters as the query, written in
+        # traditional characters), not on the record itself: four possible outcomes.
+        outcomes: list[_Outcome | None] = [None, None, None, None]
+        entries, threshold = self._entries, screening.threshold
         query_han, lists, secondary = variant.form.han, screening.lists, screening.secondary
-        for record_id in records:
-            record = all_records[record_id]
+        for record in records:
             entry = entries[record.entry]
             if entry is None or (lists is not None and entry.list_name not in lists):
                 continue
-            facts = (record.han == query_han, record.traditional)
-            outcome = outcomes.get(facts)
+            facts = 2 * (record.han == query_han) + record.traditional
+            outcome = outcomes[facts]
             if outcome is None:
                 outcome = _record_score(
                     comparison, variant, record, alternative=alternative or variant.alternative

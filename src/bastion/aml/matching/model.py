@@ -64,6 +64,26 @@ _LABELS: dict[MatchMethod, tuple[str, str]] = {
 }
 
 
+# Chinese wording of the secondary adjustments (``filters``), keyed by their English text.
+_ADJUSTMENTS_ZH = {
+    "date of birth equal": "出生日期一致",
+    "year of birth equal": "出生年份一致",
+    "date of birth within one year": "出生日期相差一年以内",
+    "date of birth differs": "出生日期不同",
+    "nationality equal": "国籍一致",
+    "nationality differs": "国籍不同",
+}
+
+
+def _adjustment_zh(note: str) -> str:
+    text, _, points = note.partition(" (")
+    return (
+        f"{_ADJUSTMENTS_ZH.get(text, text)}（{points.rstrip(')')}）"
+        if points
+        else _ADJUSTMENTS_ZH.get(text, text)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ListEntry:
     """One record of a sanctions or internal list.
@@ -153,5 +173,5 @@ class Hit:
             f"匹配方式 {self.method.value}（{steps}）；姓名得分 {self.name_score:g}"
         )
         if self.adjustments:
-            text += f"；调整：{'，'.join(self.adjustments)}"
+            text += f"；调整：{'，'.join(_adjustment_zh(a) for a in self.adjustments)}"
         return f"{text}；总分 {self.score:g}。"

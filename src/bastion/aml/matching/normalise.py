@@ -34,7 +34,7 @@ _TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam"})
 # The Arabic article carries no identity ("Al-Rashid" = "Rashid") but would inflate word-level
 # similarity of different surnames ("Al-Ghamdi" / "Al-Hashimi"); "bin" and "abu" do carry it.
 _PARTICLES = frozenset({"al", "el"})
-_UMLAUT_WORDS = {"lv": "lu", "nv": "nu", "lyu": "lu", "nyu": "nu"}
+_UMLAUT = re.compile(r"(?<=[ln])(?:v|yu)")
 _ORG_STOPWORDS = frozenset({"the", "and", "of", "und", "et", "y"})
 
 # Legal forms, matched at the end of an organisation name (longest phrase first). The class is
@@ -109,9 +109,14 @@ class NameForm:
     @property
     def display(self) -> str:
         """Normalised form shown in explanations."""
-        if self.syllables is not None and self.han_derived:
-            return " ".join(self.syllables)
-        return " ".join(self.groups)
+        parts = self.syllables if self.syllables is not None and self.han_derived else self.groups
+        return self.shown(parts)
+
+    def shown(self, parts: tuple[str, ...]) -> str:
+        """Words or syllables as shown in explanations, with the legal form of an organisation
+        ("golden dragon trading [limited]")."""
+        text = " ".join(parts)
+        return f"{text} [{'+'.join(sorted(self.legal))}]" if self.legal else text
 
 
 def _looks_chinese(form: NameForm) -> bool:
@@ -198,6 +203,15 @@ def _strip_han_legal(han: str) -> tuple[str, frozenset[str]]:
     return han, frozenset()
 
 
+def _umlaut_spelling(word: str) -> str:
+    """Pinyin ü written "v" or "yu" after l/n (lvchun, Lyu) becomes "u", as in the Han readings,
+    but only when that turns a non-pinyin word into pinyin ("Manyu" stays as it is)."""
+    if segment_pinyin(word) is not None or ("v" not in word and "yu" not in word):
+        return word
+    plain = _UMLAUT.sub("u", word)
+    return plain if segment_pinyin(plain) is not None else word
+
+
 def _latin_syllables(groups: list[str]) -> tuple[str, ...] | None:
     syllables: list[str] = []
     for group in groups:
@@ -250,7 +264,7 @@ def name_variants(text: str, kind: EntryType) -> list[Variant]:
         if is_han(run[0]):
             groups.append("".join(char_reading(c) for c in run))
         else:
-            groups.append(_UMLAUT_WORDS.get(run, run))
+            groups.append(_umlaut_spelling(run))
     if not groups:
         return []
     form = NameForm(kind, tuple(groups), _latin_syllables(groups), None, converted, legal)

@@ -257,10 +257,10 @@ def compare(query: PreparedQuery, entry: NameForm) -> Comparison | None:
         # Pinyin against pinyin: syllables are the unit, no letter-level fuzziness across them.
         score, moved = _syllable_score(query, theirs, weight)
         phonetic = False
-        shown_query, shown_entry = " ".join(mine), " ".join(theirs)
+        shown_query, shown_entry = form.shown(mine), entry.shown(theirs)
     else:
         score, moved, phonetic = _group_score(query, entry.groups, syllable_weight=weight if pinyin else None)
-        shown_query, shown_entry = " ".join(form.groups), " ".join(entry.groups)
+        shown_query, shown_entry = form.shown(form.groups), entry.shown(entry.groups)
     if moved:
         methods.append(MatchMethod.TRANSPOSITION)
     if phonetic:
