@@ -251,7 +251,8 @@ def do_decide_hit(*, hit_id: int, status: str, reason: str, actor: Any) -> Scree
     reason = clean_text(reason, "reason", 2000)
     with transaction.atomic():
         hit = (
-            ScreeningHit.objects.select_for_update()
+            # Lock the hit row only: PostgreSQL refuses FOR UPDATE on the nullable side of a join.
+            ScreeningHit.objects.select_for_update(of=("self",))
             .select_related("entry__watch_list", "payment")
             .filter(pk=hit_id)
             .first()
