@@ -73,12 +73,22 @@ def test_home_branch_beats_same_region_beats_elsewhere(desk):
     far_branch.save()
     region_mate = add_frontliner(desk, "region_mate", branch=world.branch_b)  # B is in 华东区 too
     far = add_frontliner(desk, "far_away", branch=far_branch)
+    for covering in (region_mate, far):  # both may work at branch A
+        covering.extra_branches.add(world.branch_a)
     world_user = desk.user("onsite_engineer")
     order = open_fault(desk, "atm")
     scores = {c["username"]: c["score"] for c in Assignment.objects.get(work_order=order).candidates}
     assert order.assignee == world_user
     assert scores[world_user.username] == scores[region_mate.username] + 15
     assert scores[region_mate.username] == scores[far.username] + 10
+
+
+def test_engineer_who_cannot_see_the_branch_is_excluded(desk):
+    add_frontliner(desk, "outsider", branch=desk.world.branch_b)
+    order = open_fault(desk, "atm")
+    excluded = {c["username"]: c["excluded"] for c in Assignment.objects.get(work_order=order).candidates}
+    assert excluded["outsider"] == "the branch is outside their scope"
+    assert order.assignee == desk.user("onsite_engineer")
 
 
 def test_load_spreads_work_and_capacity_excludes(desk):

@@ -32,9 +32,12 @@ STAFF = [
     StaffSeed(
         "supervisor", "张伟", ("support_supervisor",), "sh-pudong", extra_branches=("sh-jingan", "hz-xihu")
     ),
-    StaffSeed("engineer_sh", "李强", ("onsite_engineer",), "sh-pudong"),
-    StaffSeed("engineer_bj", "赵磊", ("onsite_engineer",), "bj-haidian"),
-    StaffSeed("engineer_gz", "黄志明", ("onsite_engineer",), "gz-tianhe"),
+    # Front-line engineers cover the branches of their region (the regional team dispatches them there).
+    StaffSeed(
+        "engineer_sh", "李强", ("onsite_engineer",), "sh-pudong", extra_branches=("sh-jingan", "hz-xihu")
+    ),
+    StaffSeed("engineer_bj", "赵磊", ("onsite_engineer",), "bj-haidian", extra_branches=("bj-hq",)),
+    StaffSeed("engineer_gz", "黄志明", ("onsite_engineer",), "gz-tianhe", extra_branches=("sz-nanshan",)),
     StaffSeed("remote", "周杰", ("remote_engineer",), "bj-hq", institution_wide=True),
     StaffSeed("sc_operator", "孙丽", ("smart_counter_operator",), "sh-pudong"),
     StaffSeed("sc_manager", "吴芳", ("smart_counter_manager",), "sh-pudong"),

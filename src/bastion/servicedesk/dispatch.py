@@ -3,7 +3,8 @@
 Candidates are the members of the support teams that serve the order's branch: front-line teams of
 the branch or its region first, the back-end technical support centre when the front line has nobody
 able and free, or when the order is escalated. Each candidate is either excluded, with the reason
-(not on duty, at capacity, lacks the device skill, no skills profile), or scored:
+(not on duty, at capacity, lacks the device skill, no skills profile, cannot see the order's
+branch), or scored:
 
 * device-class skill +40 (required at the front line when the order names a device);
 * each certification the work calls for (CCNA for network equipment, RHCE for servers, ITIL for
@@ -120,11 +121,20 @@ def score_candidates(order: WorkOrder, *, level: str, at: dt.datetime) -> list[C
         candidate = Candidate(user_id, user.username, team.pk, team.name, level, load=loads.get(user_id, 0))
         profile = profiles.get(user_id)
         candidate.excluded = _exclusion(profile, user_id in duty, candidate.load, device_class, level)
+        if not candidate.excluded and not _sees_branch(user, order.branch_id):
+            # A regional team may hold engineers of other branches: one who cannot open the order
+            # cannot work it.
+            candidate.excluded = _("the branch is outside their scope")
         if not candidate.excluded and profile is not None:
             _score(candidate, profile, user, order, device_class, wanted)
         result.append(candidate)
     result.sort(key=lambda c: (bool(c.excluded), -c.score, c.load, c.user_id))
     return result
+
+
+def _sees_branch(user: User, branch_id: int) -> bool:
+    scope = user.branch_scope()
+    return scope.all_branches or branch_id in scope.branch_ids
 
 
 def _exclusion(profile: EngineerProfile | None, duty: bool, load: int, device_class: str, level: str) -> str:
