@@ -24,7 +24,7 @@ from bastion.aml.api_screening import mount as mount_screening
 from bastion.aml.choices import CustomerKind, CustomerRiskRating, IdType
 from bastion.aml.models import Customer
 from bastion.aml.services import customers as services
-from bastion.platform.api_helpers import ERRORS, PageQuery, page_of, principal_of, require_permission
+from bastion.platform.api_helpers import ERRORS, Page, PageQuery, page_of, principal_of, require_permission
 from bastion.platform.errors import FieldError
 from bastion.platform.masking import MASKERS
 from bastion.platform.pii import present_pii_fields
@@ -32,13 +32,6 @@ from bastion.platform.pii import present_pii_fields
 router = Router(tags=["aml"])
 PII_FIELDS = {"name": "name", "name_en": "name", "id_number": "id_number", "phone": "phone",
               "address": "address", "date_of_birth": "date"}  # fmt: skip
-
-
-class Page(Schema):
-    items: list[dict[str, Any]]
-    page: int
-    page_size: int
-    total: int
 
 
 class CustomerData(Schema):

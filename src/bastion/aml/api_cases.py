@@ -12,14 +12,7 @@ from bastion.aml.actions import cases as actions
 from bastion.aml.choices import AlertSource, AlertStatus, CaseDecision, CaseStatus, EvidenceKind
 from bastion.aml.models import Alert, Case
 from bastion.aml.services import cases as services
-from bastion.platform.api_helpers import ERRORS, PageQuery, page_of, principal_of, require_permission
-
-
-class Page(Schema):
-    items: list[dict[str, Any]]
-    page: int
-    page_size: int
-    total: int
+from bastion.platform.api_helpers import ERRORS, Page, PageQuery, page_of, principal_of, require_permission
 
 
 class AlertFilter(Schema):

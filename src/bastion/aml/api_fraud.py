@@ -19,16 +19,9 @@ from bastion.aml.actions import fraud as actions
 from bastion.aml.choices import ModelStatus
 from bastion.aml.models import FraudModelVersion
 from bastion.aml.services import fraud as services
-from bastion.platform.api_helpers import ERRORS, PageQuery, page_of, principal_of, require_permission
+from bastion.platform.api_helpers import ERRORS, Page, PageQuery, page_of, principal_of, require_permission
 
 MAX_API_SYNTHETIC_ROWS = 200_000
-
-
-class Page(Schema):
-    items: list[dict[str, Any]]
-    page: int
-    page_size: int
-    total: int
 
 
 class ModelFilter(Schema):

@@ -16,15 +16,8 @@ from bastion.aml.choices import LargeValueStandard, ReportStatus
 from bastion.aml.models import LargeValueReport, SuspiciousReport
 from bastion.aml.services import exports
 from bastion.aml.services import reports as services
-from bastion.platform.api_helpers import ERRORS, PageQuery, page_of, principal_of, require_permission
+from bastion.platform.api_helpers import ERRORS, Page, PageQuery, page_of, principal_of, require_permission
 from bastion.platform.errors import FieldError
-
-
-class Page(Schema):
-    items: list[dict[str, Any]]
-    page: int
-    page_size: int
-    total: int
 
 
 class GenerateIn(Schema):

@@ -19,15 +19,8 @@ from bastion.aml.models import ScreeningHit, WatchList, WatchListEntry
 from bastion.aml.services import customers as customer_services
 from bastion.aml.services import screening as services
 from bastion.aml.services.typologies import current_config, current_settings, describe
-from bastion.platform.api_helpers import ERRORS, PageQuery, page_of, principal_of, require_permission
+from bastion.platform.api_helpers import ERRORS, Page, PageQuery, page_of, principal_of, require_permission
 from bastion.platform.errors import FieldError
-
-
-class Page(Schema):
-    items: list[dict[str, Any]]
-    page: int
-    page_size: int
-    total: int
 
 
 class WatchListIn(Schema):

@@ -39,6 +39,15 @@ class ErrorOut(Schema):
 ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 401, 403, 404, 409, 422, 429)}
 
 
+class Page(Schema):
+    """The body of a paginated list: ``{items, page, page_size, total}`` (see :func:`page_of`)."""
+
+    items: list[dict[str, Any]]
+    page: int
+    page_size: int
+    total: int
+
+
 class PageQuery(Schema):
     """``?page=&page_size=`` on every list endpoint."""
 

@@ -152,12 +152,15 @@ def day_bounds(day: dt.date, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
     return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
+# Blocked payments, and held ones still waiting or rejected, never moved money.
+NOT_MOVED = Q(decision__action="block") | Q(review__status__in=("pending", "proposed", "rejected"))
+
+
 def completed_payments(start: dt.datetime, end: dt.datetime) -> Iterable[StoredPayment]:
     """Payments of the interval that moved money: not blocked, not held waiting or rejected."""
-    not_moved = Q(decision__action="block") | Q(review__status__in=("pending", "proposed", "rejected"))
     return (
         StoredPayment.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
-        .exclude(not_moved)
+        .exclude(NOT_MOVED)
         .only(
             "pk", "amount", "currency", "channel", "business_type", "payer_customer", "payee_customer",
             "customer_type", "cross_border", "branch_id",

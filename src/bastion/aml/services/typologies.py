@@ -19,14 +19,12 @@ from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
 from bastion.aml.models import TypologySettings
+from bastion.aml.services.large_value import NOT_MOVED
 from bastion.aml.typologies import ParameterError, TypologyConfig
 from bastion.platform.errors import FieldError
 from bastion.risk.models import StoredPayment
+from bastion.risk.services.backtests import boundary_frame
 
-TEXT_COLUMNS = (
-    "currency", "channel", "business_type", "payer_account", "payer_customer", "payee_account",
-    "payee_customer", "customer_type", "counterparty_institution", "device_id", "ip", "city", "auth_method",
-)  # fmt: skip
 _DURATION = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 SECTIONS = tuple(f.name for f in dataclasses.fields(TypologyConfig) if f.name != "enabled")
@@ -126,22 +124,8 @@ def describe(config: TypologyConfig) -> dict[str, Any]:
 
 def payments_frame(query: Q) -> pl.DataFrame:
     """Stored payments that moved money, matching ``query``, as the typologies' boundary columns."""
-    moved = ~(Q(decision__action="block") | Q(review__status__in=("pending", "proposed", "rejected")))
-    fields = ("payment_id", "occurred_at", "amount", "cross_border", *TEXT_COLUMNS)
-    rows = StoredPayment.objects.filter(query & moved).order_by("occurred_at", "pk").values_list(*fields)
-    columns: dict[str, list[Any]] = {name: [] for name in fields}
-    for row in rows.iterator(chunk_size=5000):
-        for name, value in zip(fields, row, strict=True):
-            columns[name].append(value)
-    data: dict[str, pl.Series] = {
-        "id": pl.Series("id", columns.pop("payment_id"), dtype=pl.String),
-        "timestamp": pl.Series("timestamp", columns.pop("occurred_at"), dtype=pl.Datetime("us", "UTC")),
-        "amount": pl.Series("amount", [format(a.normalize(), "f") for a in columns.pop("amount")], dtype=pl.String),
-        "cross_border": pl.Series("cross_border", columns.pop("cross_border"), dtype=pl.Boolean),
-    }  # fmt: skip
-    for name in TEXT_COLUMNS:
-        data[name] = pl.Series(name, [v or None for v in columns[name]], dtype=pl.String)
-    return pl.DataFrame(data)
+    payments = StoredPayment.objects.filter(query).exclude(NOT_MOVED).order_by("occurred_at", "pk")
+    return boundary_frame(payments)[0]
 
 
 def last_activity_before(accounts: set[str], before: dt.datetime) -> Q:

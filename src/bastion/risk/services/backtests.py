@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 from django.conf import settings
+from django.db.models import QuerySet
 
 from bastion.engine import Engine, EngineConfig, RuleSet
 from bastion.risk.models import StoredPayment
@@ -43,8 +44,13 @@ def window_bounds(start: date, end: date) -> tuple[datetime, datetime]:
 
 def history_frame(*, before: datetime) -> tuple[pl.DataFrame, list[bool | None]]:
     """Stored payments that occurred before ``before`` as boundary columns, in pk order, with outcomes."""
+    return boundary_frame(StoredPayment.objects.filter(occurred_at__lt=before).order_by("pk"))
+
+
+def boundary_frame(payments: QuerySet[StoredPayment]) -> tuple[pl.DataFrame, list[bool | None]]:
+    """``payments`` (in the queryset's order) as the engine's boundary columns, with their outcomes."""
     fields = ("payment_id", "occurred_at", "amount", "cross_border", "confirmed_fraud", *TEXT_COLUMNS)
-    rows = StoredPayment.objects.filter(occurred_at__lt=before).order_by("pk").values_list(*fields)
+    rows = payments.values_list(*fields)
     columns: dict[str, list[Any]] = {name: [] for name in fields}
     for row in rows.iterator(chunk_size=5000):
         for name, value in zip(fields, row, strict=True):
