@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bastion.aml import permissions as perms
-from bastion.aml.actions.common import choice, clean_text, person_of, require, require_person
+from bastion.aml.actions.common import choice, clean_text, next_number, person_of, require, require_person
 from bastion.aml.choices import AlertStatus, CaseDecision, CaseStatus, EvidenceKind
 from bastion.aml.models import Alert, Case, CaseEvidence, CaseNote, Customer
 from bastion.aml.services.calendar import regulatory_calendar
@@ -72,17 +72,6 @@ def do_exclude_alert(*, alert_id: int, reason: str, actor: Any) -> Alert:
     return alert
 
 
-def _next_case_number(now: dt.datetime) -> str:
-    prefix = f"AML{now:%Y}"
-    last = (
-        Case.objects.filter(number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    return f"{prefix}{(int(last[len(prefix) :]) + 1 if last else 1):06d}"
-
-
 def _assignee(user_id: int | None) -> User | None:
     if user_id is None:
         return None
@@ -124,7 +113,7 @@ def do_open_case(
         first, now = alerts[0], timezone.now()
         calendar = regulatory_calendar()
         case = Case.objects.create(
-            number=_next_case_number(now), title=clean_text(title, "title", 200, required=False) or first.summary_zh[:200],
+            number=next_number(Case, f"AML{now:%Y}", digits=6), title=clean_text(title, "title", 200, required=False) or first.summary_zh[:200],
             customer_no=first.customer_no, customer=first.customer, branch_id=first.branch_id, assignee=assignee,
             opened_by=person_of(actor), due_on=calendar.working_days_after(calendar.local_day(now), INVESTIGATION_WORKING_DAYS),
         )  # fmt: skip

@@ -47,3 +47,17 @@ def choice(value: str | None, field: str, choices: Any) -> str:
     if value not in choices.values:
         raise FieldError(field, _("Choose one of: %(choices)s.") % {"choices": ", ".join(choices.values)})
     return str(value)
+
+
+def next_number(model: Any, prefix: str, *, digits: int) -> str:
+    """The next document number under ``prefix`` (``LV2026112000001``): the highest so far, plus one.
+
+    The caller holds the transaction; a clash with a concurrent writer fails on the unique number.
+    """
+    last = (
+        model.objects.filter(number__startswith=prefix)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return f"{prefix}{(int(last[len(prefix) :]) + 1 if last else 1):0{digits}d}"

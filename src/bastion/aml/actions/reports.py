@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bastion.aml import permissions as perms
-from bastion.aml.actions.common import clean_text, person_of, require, require_person
+from bastion.aml.actions.common import clean_text, next_number, person_of, require, require_person
 from bastion.aml.choices import ReportStatus
 from bastion.aml.models import Customer, ExchangeRate, LargeValueItem, LargeValueReport
 from bastion.aml.services.calendar import regulatory_calendar
@@ -39,18 +39,6 @@ class GenerationResult:
     unchanged: int = 0
     needs_correction: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-
-
-def _next_number(day: dt.date) -> str:
-    prefix = f"LV{day:%Y%m%d}"
-    last = (
-        LargeValueReport.objects.filter(number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    sequence = int(last[len(prefix) :]) + 1 if last else 1
-    return f"{prefix}{sequence:05d}"
 
 
 def _fill(report: LargeValueReport, candidate: Candidate) -> None:
@@ -83,7 +71,7 @@ def _apply(candidate: Candidate, *, day: dt.date, due_on: dt.date, customers: di
     )  # fmt: skip
     if report is None:
         report = LargeValueReport(
-            number=_next_number(day), customer_no=candidate.customer_no, customer_id=customers.get(candidate.customer_no),
+            number=next_number(LargeValueReport, f"LV{day:%Y%m%d}", digits=5), customer_no=candidate.customer_no, customer_id=customers.get(candidate.customer_no),
             trade_day=day, standard=candidate.standard, direction=candidate.direction,
             measure_currency=candidate.measure_currency, due_on=due_on,
         )  # fmt: skip

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bastion.aml import permissions as perms
-from bastion.aml.actions.common import clean_text, person_of, require, require_person
+from bastion.aml.actions.common import clean_text, next_number, person_of, require, require_person
 from bastion.aml.choices import ReportStatus
 from bastion.aml.models import Case, SuspiciousReport
 from bastion.aml.rating import add_months
@@ -27,16 +27,6 @@ DUE_WORKING_DAYS = 5
 FOLLOW_UP_MONTHS = 3
 
 
-def _next_number(prefix: str) -> str:
-    last = (
-        SuspiciousReport.objects.filter(number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    return f"{prefix}{(int(last[len(prefix) :]) + 1 if last else 1):05d}"
-
-
 def draft_report_for_case(
     case: Case, *, actor: Any, follow_up_of: SuspiciousReport | None = None
 ) -> SuspiciousReport:
@@ -45,7 +35,7 @@ def draft_report_for_case(
     confirmed_on = calendar.local_day(timezone.now())
     typologies = sorted({a.code for a in case.alerts.all()})
     report = SuspiciousReport.objects.create(
-        number=_next_number(f"STR{confirmed_on:%Y%m%d}"), case=case, follow_up_of=follow_up_of,
+        number=next_number(SuspiciousReport, f"STR{confirmed_on:%Y%m%d}", digits=5), case=case, follow_up_of=follow_up_of,
         confirmed_on=confirmed_on, due_on=calendar.working_days_after(confirmed_on, DUE_WORKING_DAYS),
         summary=case.decision_reason or case.proposed_reason, typologies=typologies,
         payment_ids=case_payment_ids(case), total=evidence_total(case), drafted_by=person_of(actor),
