@@ -37,6 +37,34 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _serial_when_sharing_a_connection() -> None:
+    """Serve the live server's requests one at a time on the in-memory SQLite test database.
+
+    Django's threaded server runs the browser's parallel requests (a page's chart images, say) at
+    once. On the in-memory test database they either share the test's one connection ("cannot start
+    a transaction within a transaction") or, each with its own connection to the shared-cache
+    database, meet SQLite's table locks, which wait for nobody ("database table is locked").
+    Django's plain server handles one request at a time and closes each connection. PostgreSQL keeps
+    the threaded server.
+    """
+    from django.core.servers.basehttp import WSGIServer
+    from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
+
+    threaded = LiveServerThread._create_server
+
+    def create_server(self, connections_override=None):  # type: ignore[no-untyped-def]
+        from django.db import connection
+
+        if connection.vendor != "sqlite":
+            return threaded(self, connections_override)
+        return WSGIServer((self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False)
+
+    LiveServerThread._create_server = create_server  # type: ignore[method-assign]
+
+
+_serial_when_sharing_a_connection()
+
+
 @pytest.fixture
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
