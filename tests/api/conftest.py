@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.core.handlers.wsgi import WSGIRequest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
 from django.test import Client
 from django.test.client import ClientHandler
 from django.utils import timezone
@@ -195,6 +197,47 @@ def session_client(user: User, *, enforce_csrf: bool = False) -> Client:
 
 def bearer_client(secret: str) -> Client:
     return _client(headers={"Authorization": f"Bearer {secret}"})
+
+
+class GatewayClientHandler(ClientHandler):
+    """Django's test handler behind the decision gateway, as gunicorn calls ``bastion.wsgi.application``.
+
+    Like Django's own test handler, it keeps the test's database connection open across the request
+    signals (the test runs inside a transaction).
+    """
+
+    def __init__(self) -> None:
+        from django.urls import reverse  # noqa: F401  (the URL table loads before the gateway's routes)
+
+        from bastion.risk.gateway import DecisionGateway
+
+        super().__init__(enforce_csrf_checks=False)
+        self.gateway = DecisionGateway(django_app=lambda environ, start_response: [])
+
+    def __call__(self, environ: dict[str, Any]) -> Any:
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            response = self.gateway.answer(environ)
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+        if response is None:
+            return super().__call__(environ)
+        response.wsgi_request = WSGIRequest(environ)
+        return response
+
+
+_GATEWAY_HANDLER: list[GatewayClientHandler] = []
+
+
+def gateway_client(secret: str) -> Client:
+    """A bearer client whose decision calls take the gateway's lane (``bastion.risk.gateway``)."""
+    if not _GATEWAY_HANDLER:
+        _GATEWAY_HANDLER.append(GatewayClientHandler())
+    client = Client(headers={"Authorization": f"Bearer {secret}"})
+    client.handler = _GATEWAY_HANDLER[0]
+    return client
 
 
 def anonymous_client(*, enforce_csrf: bool = False) -> Client:

@@ -1,4 +1,9 @@
-"""The Decision API through HTTP: durable answers, idempotent retries, named bad fields, scope."""
+"""The Decision API through HTTP: durable answers, idempotent retries, named bad fields, scope.
+
+Every test runs twice: through Django's stack (sessions, the ninja operation) and through the decision
+gateway that answers payment systems' bearer calls in production (``bastion.risk.gateway``); both
+lanes must give the same answers.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,27 @@ from typing import Any
 import pytest
 
 from bastion.risk.models import Decision, RuleSetVersion, StoredPayment
-from tests.api.conftest import assert_error_shape, bearer_client, call, make_token, session_client
+from tests.api.conftest import (
+    assert_error_shape,
+    bearer_client,
+    call,
+    gateway_client,
+    make_token,
+    session_client,
+)
 from tests.factories import World
 from tests.risk.helpers import payment
 
 pytestmark = pytest.mark.django_db
+_LANES = {"django": bearer_client, "gateway": gateway_client}
+_lane = ["django"]
+
+
+@pytest.fixture(autouse=True, params=sorted(_LANES))
+def lane(request: pytest.FixtureRequest) -> Any:
+    _lane[0] = request.param
+    yield request.param
+    _lane[0] = "django"
 
 
 def submitter(world: World, *, branch: Any = None) -> Any:
@@ -23,7 +44,7 @@ def submitter(world: World, *, branch: Any = None) -> Any:
         all_branches=branch is None,
         name="payment-gateway",
     )
-    return bearer_client(secret)
+    return _LANES[_lane[0]](secret)
 
 
 def test_default_ruleset_is_version_one_and_active(world: World) -> None:
@@ -93,6 +114,25 @@ def test_bad_payment_names_the_field_and_stores_nothing(
     response = call(submitter(world), "POST", "/api/v1/risk/decisions", payment(1, **changes))
     error = assert_error_shape(response, 422)
     assert field in error["fields"], error
+    assert not StoredPayment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code", "batch_field"),
+    [
+        ("not json", 400, "invalid_body", "body"),
+        ("", 422, "validation_error", "body"),
+        ("[]", 422, "validation_error", "payments"),
+    ],
+)
+def test_a_body_that_is_no_payment_is_refused(
+    world: World, body: str, status: int, code: str, batch_field: str
+) -> None:
+    client = submitter(world)
+    paths = {"/api/v1/risk/decisions": "body", "/api/v1/risk/decisions/batch": batch_field}
+    for path, field in paths.items():
+        response = client.post(path, data=body, content_type="application/json")
+        assert assert_error_shape(response, status, code)["fields"].keys() == {field}
     assert not StoredPayment.objects.exists()
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from bastion.identity.approvals import approval_kind, kinds_approvable_by
@@ -21,27 +22,73 @@ def token_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+# The columns a principal needs. The rest (among them the owner's encrypted phone and TOTP secret,
+# each an AES-GCM decryption) stay deferred and load only if something reads them.
+_TOKEN_COLUMNS = {
+    "id", "name", "prefix", "digest", "permissions", "all_branches", "owner_id",
+    "expires_at", "revoked_at", "last_used_at",
+}  # fmt: skip
+_OWNER_COLUMNS = {
+    "id",
+    "username",
+    "full_name",
+    "is_active",
+    "institution_wide",
+    "home_branch_id",
+    "locked_until",
+}
+
+
+class _Loader:
+    """Builds a model instance from some of its columns as the ORM would: ``from_db`` and converters."""
+
+    def __init__(self, model: type[Model], wanted: set[str]) -> None:
+        self.model = model
+        # ``from_db`` takes a subset of columns in the model's field order.
+        fields = [f for f in model._meta.concrete_fields if f.attname in wanted]
+        self.columns = [f.column for f in fields]
+        self.attnames = [f.attname for f in fields]
+        self.cols = [f.get_col(model._meta.db_table) for f in fields]
+        self.converters = [
+            connection.ops.get_db_converters(c) + c.get_db_converters(connection) for c in self.cols
+        ]
+
+    def build(self, values: tuple[Any, ...]) -> Any:
+        converted = []
+        for value, funcs, col in zip(values, self.converters, self.cols, strict=True):
+            for func in funcs:
+                value = func(value, col, connection)
+            converted.append(value)
+        return self.model.from_db(connection.alias, self.attnames, converted)
+
+
+_loaders: dict[str, tuple[_Loader, _Loader]] = {}
+
+
 def _token_by_prefix(prefix: str) -> ApiToken | None:
-    """The token with its owner, by two prepared raw queries.
+    """The token with its owner, by one prepared join.
 
     Every API call runs this; the equivalent ORM query spent about a millisecond of CPU compiling
-    its SQL, more than the rest of a payment decision (docs/decisions/0032).
-    Raw querysets still apply each field's database converters.
+    its SQL, more than the rest of a payment decision (docs/decisions/0032), and raw querysets still
+    cost ~0.2 ms in per-query bookkeeping.
     """
+    if connection.vendor not in _loaders:
+        _loaders[connection.vendor] = (_Loader(ApiToken, _TOKEN_COLUMNS), _Loader(User, _OWNER_COLUMNS))
+    tokens, owners = _loaders[connection.vendor]
     qn = connection.ops.quote_name
-    tokens = list(ApiToken.objects.raw(
-        f"SELECT * FROM {qn(ApiToken._meta.db_table)} WHERE {qn('prefix')} = %s",  # noqa: S608
-        [prefix],
-    ))  # fmt: skip
-    if not tokens:
+    selected = [f"t.{qn(c)}" for c in tokens.columns] + [f"u.{qn(c)}" for c in owners.columns]
+    sql = (
+        f"SELECT {', '.join(selected)} FROM {qn(ApiToken._meta.db_table)} t "  # noqa: S608
+        f"JOIN {qn(User._meta.db_table)} u ON u.{qn('id')} = t.{qn('owner_id')} WHERE t.{qn('prefix')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [prefix])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    token = tokens[0]
-    owners = list(User.objects.raw(
-        f"SELECT * FROM {qn(User._meta.db_table)} WHERE {qn('id')} = %s", [token.owner_id]  # noqa: S608
-    ))  # fmt: skip
-    if not owners:
-        return None
-    token.owner = owners[0]
+    split = len(tokens.columns)
+    token: ApiToken = tokens.build(row[:split])
+    token.owner = owners.build(row[split:])
     return token
 
 

@@ -7,14 +7,18 @@ multiprocess bookkeeping. See docs/decisions/0022-server-gunicorn.md.
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import Any
 
 wsgi_app = "bastion.wsgi:application"
 worker_class = "gthread"
 # Recycle workers now and then, staggered, so a slow leak never takes the whole server down at once.
-max_requests = 2000
-max_requests_jitter = 200
+# Not often: a fresh worker pays for every page of the preloaded application it writes to (copy on
+# write, a second or two of CPU on a VM), which at 2,000 requests cost the Decision API about 1 ms
+# of CPU per request (docs/decisions/0520-risk-decision-gateway.md).
+max_requests = 50_000
+max_requests_jitter = 5_000
 keepalive = 5
 # Behind the reverse proxy on this host, trust its X-Forwarded-Proto (HTTPS detection, HSTS, cookies).
 forwarded_allow_ips = os.environ.get("BASTION_FORWARDED_ALLOW_IPS", "127.0.0.1")
@@ -49,3 +53,6 @@ def when_ready(server: Any) -> None:
 
     get_resolver().url_patterns  # noqa: B018 - the import is the point
     connections.close_all()  # nothing opened here may be shared by forked workers
+    # Move everything loaded so far out of the collector's reach: collections in a worker would
+    # otherwise write to these objects' headers and copy the master's pages into every worker.
+    gc.freeze()

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 
 from bastion.platform.context import RequestContext, reset_context, set_context
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -41,7 +41,7 @@ class RequestContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
         channel = "api" if request.path.startswith("/api/") else "web"
         token = set_context(
             RequestContext(
