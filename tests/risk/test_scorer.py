@@ -104,3 +104,29 @@ def test_kill_9_of_the_scorer_loses_no_acknowledged_decision(
     # Features counted every payment exactly once across the crash, the restore and the replay.
     for payer, counts in db.counts_by_payer().items():
         assert counts == list(range(len(counts))), payer
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("0", 0.0), ("1", 0.001), ("2.5", 0.0025), (None, 0.001)])
+def test_group_commit_wait_is_read_in_milliseconds(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, seconds: float
+) -> None:
+    from bastion.risk import conf
+
+    if value is None:
+        monkeypatch.delenv("BASTION_RISK_GROUP_COMMIT_MS", raising=False)
+    else:
+        monkeypatch.setenv("BASTION_RISK_GROUP_COMMIT_MS", value)
+    assert conf.group_commit_seconds() == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "250"])
+def test_a_bad_group_commit_wait_stops_the_scorer_with_its_name(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from bastion.risk import conf
+
+    monkeypatch.setenv("BASTION_RISK_GROUP_COMMIT_MS", value)
+    with pytest.raises(ImproperlyConfigured, match="BASTION_RISK_GROUP_COMMIT_MS"):
+        conf.group_commit_seconds()

@@ -15,6 +15,7 @@ import hmac
 import os
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 DEFAULT_PARTITIONS = 8
 
@@ -49,6 +50,18 @@ def snapshot_every() -> int:
 def snapshot_seconds() -> float:
     """A partition that changed is snapshotted at least this often."""
     return float(os.environ.get("BASTION_RISK_SNAPSHOT_SECONDS", "300"))
+
+
+def group_commit_seconds() -> float:
+    """How long the scorer waits for more payments before storing a batch (0: never waits)."""
+    raw = os.environ.get("BASTION_RISK_GROUP_COMMIT_MS", "1")
+    try:
+        milliseconds = float(raw)
+    except ValueError:
+        milliseconds = -1.0
+    if not 0 <= milliseconds <= 100:
+        raise ImproperlyConfigured(f"BASTION_RISK_GROUP_COMMIT_MS must be 0-100 milliseconds, not {raw!r}")
+    return milliseconds / 1000
 
 
 def ruleset_check_seconds() -> float:

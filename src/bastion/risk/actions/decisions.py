@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from bastion.engine import Decision as EngineDecision
 from bastion.engine import Payment
+from bastion.risk.choices import ReviewStatus
 from bastion.risk.models import Decision, FeatureSnapshot, PaymentReview, RuleSetVersion, StoredPayment
 
 SNAPSHOTS_KEPT = 2
@@ -100,6 +101,10 @@ DECISION_COLUMNS = (
     "payment_id", "score", "level", "action", "required_auth", "fired", "model_points", "ruleset_id",
     "decided_at", "latency_us",
 )  # fmt: skip
+REVIEW_COLUMNS = (
+    "payment_id", "kind", "status", "operator", "created_at", "due_at", "proposed_outcome",
+    "proposal_note", "decision_note",
+)  # fmt: skip
 CHUNK = 400  # rows per INSERT: well under SQLite's 32,766 parameters
 
 
@@ -123,6 +128,29 @@ def _decision_values(item: NewDecision, payment_pk: int, ruleset_id: int) -> tup
     )  # fmt: skip
 
 
+def _review_values(item: NewDecision, payment_pk: int) -> tuple[Any, ...]:
+    review, ops = item.review, connection.ops
+    assert review is not None
+    return (
+        payment_pk, review.kind, ReviewStatus.PENDING, review.operator[:150],
+        item.decided_at_db, ops.adapt_datetimefield_value(review.due_at), "", "", "",
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=64)
+def _insert_sql(vendor: str, table: str, columns: tuple[str, ...], rows: int, returning: bool) -> str:
+    """The text of a ``rows``-row INSERT, built once per shape (quoting every column every time cost
+    more than executing the statement)."""
+    qn = connection.ops.quote_name
+    row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    # Table and columns are this module's constants (quoted); values are parameters.
+    return (
+        f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) VALUES "  # noqa: S608
+        + ", ".join([row_sql] * rows)
+        + (f" RETURNING {qn('id')}" if returning else "")
+    )
+
+
 def _insert(
     table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]], *, returning: bool
 ) -> list[int]:
@@ -130,18 +158,11 @@ def _insert(
 
     Written by hand: the ORM's per-value preparation cost more than the whole decision.
     """
-    qn = connection.ops.quote_name
-    row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
     ids: list[int] = []
     with connection.cursor() as cursor:
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start : start + CHUNK]
-            # Table and columns are this module's constants (quoted); values are parameters.
-            sql = (
-                f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) VALUES "  # noqa: S608
-                + ", ".join([row_sql] * len(chunk))
-                + (f" RETURNING {qn('id')}" if returning else "")
-            )
+            sql = _insert_sql(connection.vendor, table, columns, len(chunk), returning)
             cursor.execute(sql, [value for row in chunk for value in row])
             if returning:
                 ids.extend(row[0] for row in cursor.fetchall())
@@ -160,12 +181,10 @@ def do_store_decisions(items: list[NewDecision], *, ruleset_id: int) -> list[int
         _insert(Decision._meta.db_table, DECISION_COLUMNS, decisions, returning=False)
         waiting = [(i, pk) for i, pk in zip(items, pks, strict=True) if i.review is not None]
         if waiting:
-            rows = PaymentReview.objects.bulk_create(
-                [PaymentReview(payment_id=pk, kind=i.review.kind, due_at=i.review.due_at,
-                               operator=i.review.operator, created_at=i.decided_at) for i, pk in waiting]
-            )  # fmt: skip
-            for (item, _pk), row in zip(waiting, rows, strict=True):
-                item.review_id = row.pk
+            reviews = [_review_values(i, pk) for i, pk in waiting]
+            review_ids = _insert(PaymentReview._meta.db_table, REVIEW_COLUMNS, reviews, returning=True)
+            for (item, _pk), review_id in zip(waiting, review_ids, strict=True):
+                item.review_id = review_id
     return pks
 
 
