@@ -146,3 +146,23 @@ def test_a_revoked_token_is_refused_at_once(world: World) -> None:
     token.save(update_fields=["revoked_at"])
     assert_error_shape(call(client, "POST", SINGLE, payment(2)), 401, "invalid_token")
     assert Decision.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_both_lanes_give_equal_bodies(world: World) -> None:
+    from tests.api.conftest import bearer_client
+
+    secret = secret_for(world)
+    fresh = call(gateway_client(secret), "POST", SINGLE, payment(1, channel="cash", amount="60000.00"))
+    replayed = call(bearer_client(secret), "POST", SINGLE, payment(1, channel="cash", amount="60000.00"))
+    assert fresh.status_code == replayed.status_code == 200
+    assert replayed["Idempotent-Replayed"] == "true"
+    assert fresh.json() == replayed.json()  # the ninja lane validates its body against DecisionOut
+    batch = [payment(2), payment(1, channel="cash", amount="60000.00"), payment(1, amount="1.00")]
+    through_gateway = call(gateway_client(secret), "POST", BATCH, {"payments": batch}).json()["results"]
+    through_django = call(bearer_client(secret), "POST", BATCH, {"payments": batch}).json()["results"]
+    assert [r["status"] for r in through_gateway] == ["decided", "replayed", "conflict"]
+    assert [r["status"] for r in through_django] == ["replayed", "replayed", "conflict"]
+    for fresh_item, replayed_item in zip(through_gateway, through_django, strict=True):
+        assert fresh_item["decision"] == replayed_item["decision"]
+        assert fresh_item["error"] == replayed_item["error"]
