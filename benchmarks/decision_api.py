@@ -164,7 +164,7 @@ def main() -> int:
             threading.Thread(target=client, args=(port, secret, share, path, out))
             for share, out in zip(shares, results, strict=True)
         ]
-        cpu_before = {"scorer": tree_cpu(scorer.pid), "web": tree_cpu(web.pid)}
+        cpu_before = {"scorer": tree_cpu(scorer.pid), "web": tree_cpu(web.pid), "client": time.process_time()}
         load_before = os.getloadavg()[0]
         started = time.perf_counter()
         for thread in threads:
@@ -175,6 +175,8 @@ def main() -> int:
         cpu = {
             "scorer": tree_cpu(scorer.pid) - cpu_before["scorer"],
             "web": tree_cpu(web.pid) - cpu_before["web"],
+            # This script's own threads: on the same two cores, so part of what the server could use.
+            "client": time.process_time() - cpu_before["client"],
         }
         load_after = os.getloadavg()[0]
     finally:
