@@ -166,3 +166,30 @@ def test_both_lanes_give_equal_bodies(world: World) -> None:
     for fresh_item, replayed_item in zip(through_gateway, through_django, strict=True):
         assert fresh_item["decision"] == replayed_item["decision"]
         assert fresh_item["error"] == replayed_item["error"]
+
+
+@pytest.mark.django_db
+def test_a_body_over_the_upload_limit_is_refused_whole(world: World, settings: Any) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    batch = {"payments": [payment(n) for n in range(100)]}
+    response = call(gateway_client(secret_for(world)), "POST", BATCH, batch)
+    assert assert_error_shape(response, 413, "payload_too_large")["fields"].keys() == {"body"}
+    assert not Decision.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the request signals close connections, as in production
+def test_an_unknown_host_is_refused_before_anything_is_read() -> None:
+    gateway = DecisionGateway(django_app=lambda environ, start_response: [])
+    request = environ(body=payment(1), headers={"Authorization": "Bearer bst_a_b", "Host": "evil.example"})
+    response = gateway.answer(request)
+    assert response is not None and response.status_code == 400
+    assert json.loads(response.content)["error"]["code"] == "bad_request"
+
+
+@pytest.mark.django_db(transaction=True)  # the request signals close connections, as in production
+def test_plain_http_is_redirected_when_the_site_requires_https() -> None:
+    with override_settings(SECURE_SSL_REDIRECT=True):
+        gateway = DecisionGateway(django_app=lambda environ, start_response: [])
+        response = gateway.answer(environ(body=payment(1), headers={"Authorization": "Bearer bst_a_b"}))
+    assert response is not None and response.status_code == 301
+    assert response["Location"].startswith("https://testserver/api/v1/risk/decisions")

@@ -26,6 +26,7 @@ from typing import Any
 
 import structlog
 from django.core import signals
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpResponse
 from django.middleware.security import SecurityMiddleware
@@ -104,7 +105,15 @@ class DecisionGateway:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         translation.activate(translation.get_language_from_request(request))
         try:
-            response = self._decide(request, batch=batch)
+            # As Django's stack would: an unknown Host is refused, plain HTTP redirected when required.
+            request.get_host()
+            redirect = self.security.process_request(request)
+            response = redirect if redirect is not None else self._decide(request, batch=batch)
+        except DisallowedHost:
+            response = error_response(400, "bad_request", translation.gettext("Unknown host name."))
+        except RequestDataTooBig:
+            message = translation.gettext("The request body is too large.")
+            response = error_response(413, "payload_too_large", message, {"body": [message]})
         except DomainError as exc:
             response = api_module.on_domain_error(request, exc)
         except NinjaValidationError as exc:
@@ -113,7 +122,7 @@ class DecisionGateway:
             response = api_module.on_http_error(request, exc)
         except Exception:
             logger.exception("Internal Server Error: %s", request.path)
-            response = error_response(500, "server_error", translation.gettext("Internal server error."))
+            response = error_response(500, "server_error", translation.gettext("Server error"))
         finally:
             translation.deactivate()
             reset_context(context)
