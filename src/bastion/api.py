@@ -12,6 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, re_path
 from django.utils.translation import gettext as _
@@ -136,6 +137,12 @@ def on_authorization_error(request: HttpRequest, exc: NinjaAuthorizationError) -
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(404, "not_found", _("Not found."))
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_body_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    message = _("The request body is too large.")
+    return error_response(413, "payload_too_large", message, {"body": [message]})
 
 
 @api.exception_handler(HttpError)

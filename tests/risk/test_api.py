@@ -136,6 +136,14 @@ def test_a_body_that_is_no_payment_is_refused(
     assert not StoredPayment.objects.exists()
 
 
+def test_a_body_over_the_upload_limit_is_refused_whole(world: World, settings: Any) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    batch = {"payments": [payment(n) for n in range(100)]}
+    response = call(submitter(world), "POST", "/api/v1/risk/decisions/batch", batch)
+    assert assert_error_shape(response, 413, "payload_too_large")["fields"].keys() == {"body"}
+    assert not StoredPayment.objects.exists()
+
+
 def test_missing_field_is_named(world: World) -> None:
     record = payment(1)
     del record["payer_account"]

@@ -168,15 +168,6 @@ def test_both_lanes_give_equal_bodies(world: World) -> None:
         assert fresh_item["error"] == replayed_item["error"]
 
 
-@pytest.mark.django_db
-def test_a_body_over_the_upload_limit_is_refused_whole(world: World, settings: Any) -> None:
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
-    batch = {"payments": [payment(n) for n in range(100)]}
-    response = call(gateway_client(secret_for(world)), "POST", BATCH, batch)
-    assert assert_error_shape(response, 413, "payload_too_large")["fields"].keys() == {"body"}
-    assert not Decision.objects.exists()
-
-
 @pytest.mark.django_db(transaction=True)  # the request signals close connections, as in production
 def test_an_unknown_host_is_refused_before_anything_is_read() -> None:
     gateway = DecisionGateway(django_app=lambda environ, start_response: [])

@@ -111,9 +111,8 @@ class DecisionGateway:
             response = redirect if redirect is not None else self._decide(request, batch=batch)
         except DisallowedHost:
             response = error_response(400, "bad_request", translation.gettext("Unknown host name."))
-        except RequestDataTooBig:
-            message = translation.gettext("The request body is too large.")
-            response = error_response(413, "payload_too_large", message, {"body": [message]})
+        except RequestDataTooBig as exc:
+            response = api_module.on_body_too_large(request, exc)
         except DomainError as exc:
             response = api_module.on_domain_error(request, exc)
         except NinjaValidationError as exc:
