@@ -207,8 +207,6 @@ class GatewayClientHandler(ClientHandler):
     """
 
     def __init__(self) -> None:
-        from django.urls import reverse  # noqa: F401  (the URL table loads before the gateway's routes)
-
         from bastion.risk.gateway import DecisionGateway
 
         super().__init__(enforce_csrf_checks=False)

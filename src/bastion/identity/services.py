@@ -62,7 +62,20 @@ class _Loader:
         return self.model.from_db(connection.alias, self.attnames, converted)
 
 
-_loaders: dict[str, tuple[_Loader, _Loader]] = {}
+class _TokenQuery:
+    """The prepared join of a token and its owner, built once per database vendor."""
+
+    def __init__(self) -> None:
+        self.tokens, self.owners = _Loader(ApiToken, _TOKEN_COLUMNS), _Loader(User, _OWNER_COLUMNS)
+        qn = connection.ops.quote_name
+        selected = [f"t.{qn(c)}" for c in self.tokens.columns] + [f"u.{qn(c)}" for c in self.owners.columns]
+        self.sql = (
+            f"SELECT {', '.join(selected)} FROM {qn(ApiToken._meta.db_table)} t "  # noqa: S608
+            f"JOIN {qn(User._meta.db_table)} u ON u.{qn('id')} = t.{qn('owner_id')} WHERE t.{qn('prefix')} = %s"
+        )
+
+
+_token_queries: dict[str, _TokenQuery] = {}
 
 
 def _token_by_prefix(prefix: str) -> ApiToken | None:
@@ -72,23 +85,17 @@ def _token_by_prefix(prefix: str) -> ApiToken | None:
     its SQL, more than the rest of a payment decision (docs/decisions/0032), and raw querysets still
     cost ~0.2 ms in per-query bookkeeping.
     """
-    if connection.vendor not in _loaders:
-        _loaders[connection.vendor] = (_Loader(ApiToken, _TOKEN_COLUMNS), _Loader(User, _OWNER_COLUMNS))
-    tokens, owners = _loaders[connection.vendor]
-    qn = connection.ops.quote_name
-    selected = [f"t.{qn(c)}" for c in tokens.columns] + [f"u.{qn(c)}" for c in owners.columns]
-    sql = (
-        f"SELECT {', '.join(selected)} FROM {qn(ApiToken._meta.db_table)} t "  # noqa: S608
-        f"JOIN {qn(User._meta.db_table)} u ON u.{qn('id')} = t.{qn('owner_id')} WHERE t.{qn('prefix')} = %s"
-    )
+    query = _token_queries.get(connection.vendor)
+    if query is None:
+        query = _token_queries[connection.vendor] = _TokenQuery()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [prefix])
+        cursor.execute(query.sql, [prefix])
         row = cursor.fetchone()
     if row is None:
         return None
-    split = len(tokens.columns)
-    token: ApiToken = tokens.build(row[:split])
-    token.owner = owners.build(row[split:])
+    split = len(query.tokens.columns)
+    token: ApiToken = query.tokens.build(row[:split])
+    token.owner = query.owners.build(row[split:])
     return token
 
 

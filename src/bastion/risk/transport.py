@@ -119,13 +119,11 @@ class _Request:
 class ScorerServer:
     """Accepts connections; one scoring thread owns the state and the database writes."""
 
-    def __init__(
-        self, owner: PartitionOwner, address: str, *, max_batch: int = 512, linger: float | None = None
-    ) -> None:
+    def __init__(self, owner: PartitionOwner, address: str, *, max_batch: int = 512) -> None:
         self.owner = owner
         self.address = address
         self.max_batch = max_batch
-        self.linger = conf.group_commit_seconds() if linger is None else linger
+        self.linger = conf.group_commit_seconds()
         self.requests: queue.Queue[_Request] = queue.Queue()
         self.stop = threading.Event()
         self.decided = 0
@@ -184,8 +182,9 @@ class ScorerServer:
             batch = [first]
             size = len(first.items)
             # Group commit: wait up to ``linger`` for more callers, as PostgreSQL's commit_delay does.
-            # Each batch costs a transaction and a synced commit whatever its size, so a millisecond
-            # spent here halves the scorer's CPU per payment under load (docs/decisions/0520).
+            # Each batch costs a transaction and a synced commit whatever its size, so under load a
+            # millisecond spent here makes batches larger and the CPU per payment smaller
+            # (docs/decisions/0520).
             deadline = time.monotonic() + self.linger
             while size < self.max_batch:
                 try:
